@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for child_barrier.
+ *
+ * Helper kthreads only record what they saw; every check runs in the test
+ * thread.  Every wait is bounded.  If a helper does not finish in time, its
+ * context is leaked on purpose, so that it never touches freed memory.
+ */
+
+#include <kunit/test.h>
+#include <linux/child_barrier.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+/* Bound for a wait that must end. */
+#define CB_WAIT		msecs_to_jiffies(5000)
+/* How long a wait that must not end is watched. */
+#define CB_SETTLE_MS	100
+#define CB_MAX_OPS	16
+
+struct cb_ctx;
+
+struct cb_op {
+	struct cb_ctx *ctx;
+	struct completion entered;
+	struct completion release;
+	struct completion done;
+	unsigned int sleep_ms;
+	bool hold;
+	bool began;
+	bool release_timed_out;
+	bool wrote;
+};
+
+struct cb_drain {
+	struct cb_ctx *ctx;
+	struct completion done;
+	int runs_seen;
+};
+
+struct cb_ctx {
+	struct child_barrier b;
+	struct cb_op ops[CB_MAX_OPS];
+	unsigned int nr_ops;
+	struct cb_drain drains[2];
+	unsigned int nr_drains;
+	atomic_t teardown_runs;
+	bool teardown_saw_dead;
+	bool teardown_held;
+	unsigned int teardown_missed;
+};
+
+static void cb_teardown(void *arg)
+{
+	struct cb_ctx *ctx = arg;
+	unsigned int i;
+
+	atomic_inc(&ctx->teardown_runs);
+	ctx->teardown_saw_dead = child_barrier_is_dead(&ctx->b);
+#ifdef CONFIG_LOCKDEP
+	ctx->teardown_held = lockdep_is_held(&ctx->b);
+#endif
+	for (i = 0; i < ctx->nr_ops; i++)
+		if (ctx->ops[i].began && !ctx->ops[i].wrote)
+			ctx->teardown_missed++;
+}
+
+static struct cb_ctx *cb_ctx_alloc(struct kunit *test)
+{
+	struct cb_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	child_barrier_init(&ctx->b);
+	atomic_set(&ctx->teardown_runs, 0);
+	return ctx;
+}
+
+static int cb_op_thread(void *data)
+{
+	struct cb_op *op = data;
+	struct child_barrier *b = &op->ctx->b;
+
+	op->began = begin_child_op(b);
+	complete(&op->entered);
+	if (op->began) {
+		if (op->hold && !wait_for_completion_timeout(&op->release, CB_WAIT))
+			op->release_timed_out = true;
+		if (op->sleep_ms)
+			msleep(op->sleep_ms);
+		op->wrote = true;
+		end_child_op(b);
+	}
+	complete_all(&op->done);
+	return 0;
+}
+
+static int cb_drain_thread(void *data)
+{
+	struct cb_drain *d = data;
+
+	drain_and_unregister(&d->ctx->b, cb_teardown, d->ctx);
+	d->runs_seen = atomic_read(&d->ctx->teardown_runs);
+	complete_all(&d->done);
+	return 0;
+}
+
+/* Start an op thread; if @hold, wait until it is inside its op. */
+static struct cb_op *cb_start_op(struct kunit *test, struct cb_ctx *ctx,
+				 bool hold, unsigned int sleep_ms)
+{
+	struct cb_op *op = &ctx->ops[ctx->nr_ops];
+	struct task_struct *t;
+
+	KUNIT_ASSERT_LT(test, ctx->nr_ops, CB_MAX_OPS);
+	op->ctx = ctx;
+	op->hold = hold;
+	op->sleep_ms = sleep_ms;
+	init_completion(&op->entered);
+	init_completion(&op->release);
+	init_completion(&op->done);
+	t = kthread_run(cb_op_thread, op, "cb_op/%u", ctx->nr_ops);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	ctx->nr_ops++;
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&op->entered, CB_WAIT), 0);
+	return op;
+}
+
+static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
+{
+	struct cb_drain *d = &ctx->drains[ctx->nr_drains];
+	unsigned long deadline = jiffies + CB_WAIT;
+	struct task_struct *t;
+
+	KUNIT_ASSERT_LT(test, ctx->nr_drains, ARRAY_SIZE(ctx->drains));
+	d->ctx = ctx;
+	init_completion(&d->done);
+	t = kthread_run(cb_drain_thread, d, "cb_drain/%u", ctx->nr_drains);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	ctx->nr_drains++;
+	/* The drain has started once the barrier is dead. */
+	while (!child_barrier_is_dead(&ctx->b) && time_before(jiffies, deadline))
+		msleep(1);
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	return d;
+}
+
+/*
+ * Release every held op and wait, bounded, for every helper thread.  Frees
+ * @ctx only if they all finished; a stuck helper keeps its context.
+ */
+static void cb_finish(struct kunit *test, struct cb_ctx *ctx)
+{
+	bool stuck = false;
+	unsigned int i;
+
+	for (i = 0; i < ctx->nr_ops; i++) {
+		complete_all(&ctx->ops[i].release);
+		if (!wait_for_completion_timeout(&ctx->ops[i].done, CB_WAIT))
+			stuck = true;
+		KUNIT_EXPECT_FALSE(test, ctx->ops[i].release_timed_out);
+	}
+	for (i = 0; i < ctx->nr_drains; i++)
+		if (!wait_for_completion_timeout(&ctx->drains[i].done, CB_WAIT))
+			stuck = true;
+	KUNIT_EXPECT_FALSE_MSG(test, stuck, "a helper thread did not finish");
+	if (!stuck)
+		kfree(ctx);
+}
+
+/* A new barrier is live; ops begin and end, several at once. */
+static void child_barrier_test_live(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
+	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 2);
+	end_child_op(&ctx->b);
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+	cb_finish(test, ctx);
+}
+
+/* A drain with nothing in flight runs the teardown once; begin then fails for good. */
+static void child_barrier_test_drain_idle(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_TRUE(test, ctx->teardown_saw_dead);
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	msleep(10);
+	/* Sticky: still dead, long after the drain returned. */
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_finish(test, ctx);
+}
+
+/* A second drain runs nothing. */
+static void child_barrier_test_drain_twice(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_finish(test, ctx);
+}
+
+/* A drained barrier set up again is live again, and drains again. */
+static void child_barrier_test_reinit(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	child_barrier_init(&ctx->b);
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
+	end_child_op(&ctx->b);
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 2);
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_finish(test, ctx);
+}
+
+/* The teardown and the ops hold the barrier for lockdep; outside, nobody does. */
+static void child_barrier_test_held(struct kunit *test)
+{
+#ifdef CONFIG_LOCKDEP
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+
+	KUNIT_EXPECT_FALSE(test, lockdep_is_held(&ctx->b));
+	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
+	KUNIT_EXPECT_TRUE(test, lockdep_is_held(&ctx->b));
+	child_barrier_assert_held(&ctx->b);
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_FALSE(test, lockdep_is_held(&ctx->b));
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	KUNIT_EXPECT_TRUE(test, ctx->teardown_held);
+	KUNIT_EXPECT_FALSE(test, lockdep_is_held(&ctx->b));
+	cb_finish(test, ctx);
+#else
+	kunit_skip(test, "needs CONFIG_LOCKDEP");
+#endif
+}
+
+static int cb_scoped_op(struct child_barrier *b, int *in_flight)
+{
+	CLASS(child_op, op)(b);
+	if (!op)
+		return -ENODEV;
+	*in_flight = atomic_read(&b->count);
+	return 0;
+}
+
+/* CLASS(child_op) enters and leaves an op, or gives NULL once dead. */
+static void child_barrier_test_class(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	int in_flight = -1;
+
+	KUNIT_EXPECT_EQ(test, cb_scoped_op(&ctx->b, &in_flight), 0);
+	KUNIT_EXPECT_EQ(test, in_flight, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	KUNIT_EXPECT_EQ(test, cb_scoped_op(&ctx->b, &in_flight), -ENODEV);
+	cb_finish(test, ctx);
+}
+
+/*
+ * end_child_op() without a begin warns once and changes nothing.  The log
+ * judge (scripts/judge-log) accepts this one WARNING after the marker line.
+ */
+static void child_barrier_test_unbalanced_end(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_drain *d;
+
+	pr_info("child_barrier_kunit: expected WARNING from end_child_op() follows\n");
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+
+	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
+	end_child_op(&ctx->b);
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+
+	/* The drain still finishes: nothing was lost or underflowed. */
+	d = cb_start_drain(test, ctx);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_finish(test, ctx);
+}
+
+/*
+ * The drain does not return while an op is blocked inside; begin fails while
+ * it waits; the teardown sees what the op wrote before its end.
+ */
+static void child_barrier_test_drain_waits(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_op *op;
+	struct cb_drain *d;
+
+	op = cb_start_op(test, ctx, true, 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	d = cb_start_drain(test, ctx);
+
+	msleep(CB_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d->done));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 0);
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+
+	complete(&op->release);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
+	KUNIT_EXPECT_TRUE(test, ctx->teardown_saw_dead);
+	cb_finish(test, ctx);
+}
+
+/* Many ops in flight at once, each sleeping; the drain waits for all. */
+static void child_barrier_test_many_sleeping_ops(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_drain *d;
+	unsigned int i;
+
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_TRUE(test, cb_start_op(test, ctx, true, 5 + 5 * i)->began);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 8);
+
+	d = cb_start_drain(test, ctx);
+	for (i = 0; i < ctx->nr_ops; i++)
+		complete(&ctx->ops[i].release);
+	msleep(1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 0);
+
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
+	cb_finish(test, ctx);
+}
+
+/* Two drains at once: one teardown, and neither returns before it is done. */
+static void child_barrier_test_concurrent_drains(struct kunit *test)
+{
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_drain *d0, *d1;
+	struct cb_op *op;
+
+	op = cb_start_op(test, ctx, true, 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	d0 = cb_start_drain(test, ctx);
+	d1 = cb_start_drain(test, ctx);
+
+	msleep(CB_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d0->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&d1->done));
+
+	complete(&op->release);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d0->done, CB_WAIT), 0);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d1->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_EQ(test, d0->runs_seen, 1);
+	KUNIT_EXPECT_EQ(test, d1->runs_seen, 1);
+	cb_finish(test, ctx);
+}
+
+/* Stress: workers begin/sleep/end in loops while another thread drains. */
+
+#define CB_STRESS_ROUNDS	20
+#define CB_STRESS_MAX_WORKERS	8
+
+struct cb_stress {
+	struct child_barrier b;
+	struct completion done[CB_STRESS_MAX_WORKERS + 1];
+	unsigned long deadline;
+	unsigned int drain_after_us;
+	atomic_t inflight;
+	atomic_t begun;
+	atomic_t ended;
+	atomic_t late_begins;
+	atomic_t teardown_runs;
+	int teardown_inflight;
+	int teardown_begun;
+	int teardown_ended;
+	bool torn_down;
+	bool stop;
+};
+
+static void cb_stress_teardown(void *arg)
+{
+	struct cb_stress *s = arg;
+
+	s->teardown_inflight = atomic_read(&s->inflight);
+	s->teardown_begun = atomic_read(&s->begun);
+	s->teardown_ended = atomic_read(&s->ended);
+	atomic_inc(&s->teardown_runs);
+	WRITE_ONCE(s->torn_down, true);
+}
+
+struct cb_stress_worker {
+	struct cb_stress *s;
+	unsigned int id;
+};
+
+static struct cb_stress_worker cb_workers[CB_STRESS_MAX_WORKERS];
+
+static int cb_stress_worker(void *data)
+{
+	struct cb_stress_worker *w = data;
+	struct cb_stress *s = w->s;
+	unsigned int n = 0;
+
+	while (!READ_ONCE(s->stop) && time_before(jiffies, s->deadline)) {
+		bool was_dead = child_barrier_is_dead(&s->b);
+
+		if (begin_child_op(&s->b)) {
+			if (was_dead || READ_ONCE(s->torn_down))
+				atomic_inc(&s->late_begins);
+			atomic_inc(&s->inflight);
+			atomic_inc(&s->begun);
+			if (++n % 4 == 0)
+				usleep_range(10, 40);
+			else
+				udelay(2);
+			atomic_inc(&s->ended);
+			atomic_dec(&s->inflight);
+			end_child_op(&s->b);
+		} else {
+			usleep_range(10, 20);
+		}
+		cond_resched();
+	}
+	complete(&s->done[w->id]);
+	return 0;
+}
+
+static int cb_stress_drainer(void *data)
+{
+	struct cb_stress *s = data;
+
+	usleep_range(s->drain_after_us, s->drain_after_us + 100);
+	drain_and_unregister(&s->b, cb_stress_teardown, s);
+	/* Let the workers keep trying on the dead barrier for a while. */
+	msleep(2);
+	WRITE_ONCE(s->stop, true);
+	complete(&s->done[CB_STRESS_MAX_WORKERS]);
+	return 0;
+}
+
+static void child_barrier_test_stress(struct kunit *test)
+{
+	unsigned int nr = clamp(2 * num_online_cpus(), 4U, CB_STRESS_MAX_WORKERS);
+	unsigned int round, i, total_begun = 0;
+	struct cb_stress *s;
+	bool stuck = false;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	kunit_info(test, "%u workers on %u online CPUs\n", nr, num_online_cpus());
+
+	for (round = 0; round < CB_STRESS_ROUNDS && !stuck; round++) {
+		child_barrier_init(&s->b);
+		atomic_set(&s->inflight, 0);
+		atomic_set(&s->begun, 0);
+		atomic_set(&s->ended, 0);
+		atomic_set(&s->late_begins, 0);
+		atomic_set(&s->teardown_runs, 0);
+		s->teardown_inflight = -1;
+		s->torn_down = false;
+		s->stop = false;
+		s->deadline = jiffies + CB_WAIT;
+		s->drain_after_us = get_random_u32_below(2000);
+		for (i = 0; i <= CB_STRESS_MAX_WORKERS; i++)
+			init_completion(&s->done[i]);
+
+		for (i = 0; i < nr; i++) {
+			cb_workers[i].s = s;
+			cb_workers[i].id = i;
+			KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(cb_stress_worker,
+				&cb_workers[i], "cb_stress/%u", i)));
+		}
+		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(cb_stress_drainer, s,
+							    "cb_stress_drain")));
+
+		for (i = 0; i <= CB_STRESS_MAX_WORKERS; i++) {
+			if (i >= nr && i < CB_STRESS_MAX_WORKERS)
+				continue;
+			if (!wait_for_completion_timeout(&s->done[i], 2 * CB_WAIT))
+				stuck = true;
+		}
+		if (stuck)
+			break;
+
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->teardown_runs), 1, "round %u", round);
+		KUNIT_EXPECT_EQ_MSG(test, s->teardown_inflight, 0, "round %u", round);
+		KUNIT_EXPECT_EQ_MSG(test, s->teardown_begun, s->teardown_ended,
+				    "round %u", round);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->begun), s->teardown_begun,
+				    "round %u: begins after the teardown", round);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->late_begins), 0,
+				    "round %u: begins on a dead barrier", round);
+		total_begun += atomic_read(&s->begun);
+	}
+	KUNIT_EXPECT_FALSE_MSG(test, stuck, "a stress thread did not finish");
+	kunit_info(test, "%u ops over %u rounds\n", total_begun, round);
+	KUNIT_EXPECT_GT(test, total_begun, 0);
+	if (!stuck)
+		kfree(s);
+}
+
+static struct kunit_case child_barrier_test_cases[] = {
+	KUNIT_CASE(child_barrier_test_live),
+	KUNIT_CASE(child_barrier_test_drain_idle),
+	KUNIT_CASE(child_barrier_test_drain_twice),
+	KUNIT_CASE(child_barrier_test_reinit),
+	KUNIT_CASE(child_barrier_test_held),
+	KUNIT_CASE(child_barrier_test_class),
+	KUNIT_CASE(child_barrier_test_unbalanced_end),
+	KUNIT_CASE(child_barrier_test_drain_waits),
+	KUNIT_CASE(child_barrier_test_many_sleeping_ops),
+	KUNIT_CASE(child_barrier_test_concurrent_drains),
+	KUNIT_CASE_SLOW(child_barrier_test_stress),
+	{}
+};
+
+static struct kunit_suite child_barrier_test_suite = {
+	.name = "child_barrier",
+	.test_cases = child_barrier_test_cases,
+};
+kunit_test_suite(child_barrier_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for child_barrier");
+MODULE_LICENSE("GPL");

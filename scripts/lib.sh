@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# Paths and small helpers shared by the scripts; sourced, not run.
+
+BUILD=$top/build
+TARBALL=/usr/src/linux-source-6.12.tar.xz
+PRISTINE=$BUILD/linux-source-6.12
+TREE=$BUILD/linux
+# Directories whose files the project adds at their kernel paths.
+OVERLAY_DIRS="include lib drivers Documentation kernel samples"
+
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/child_barrier-ccache}
+
+overlay_files() {
+	local d
+	for d in $OVERLAY_DIRS; do
+		if [ -d "$top/$d" ]; then
+			(cd "$top" && find "$d" -type f)
+		fi
+	done | sort
+}
+
+patch_list() {
+	ls "$top"/patches/*.patch 2>/dev/null | sort
+}
+
+# Files that patches/*.patch (or the patches given) change.
+patched_files() {
+	local p
+	for p in ${@:-$(patch_list)}; do
+		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p"
+	done | sort -u
+}
