@@ -189,13 +189,15 @@ void drain_and_unregister(struct child_barrier *b,
 	rwsem_release(&b->dep_map, _RET_IP_);
 
 	/*
-	 * Release: the teardown's stores before the bit, pairs with
-	 * test_bit_acquire() in the waiting drains above.  Full barrier after
-	 * the bit, before wake_up_var() looks for waiters: pairs with
-	 * set_current_state() in their wait_var_event().
+	 * Release the teardown's stores before the bit: pairs with
+	 * test_bit_acquire() in the drains waiting above.
 	 */
 	smp_mb__before_atomic();
 	set_bit(CHILD_BARRIER_DRAINED, &b->state);
+	/*
+	 * The bit before wake_up_var() looks for waiters: pairs with
+	 * set_current_state() in their wait_var_event().
+	 */
 	smp_mb__after_atomic();
 	wake_up_var(&b->state);
 }

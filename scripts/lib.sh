@@ -8,7 +8,7 @@ TREE=$BUILD/linux
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
-export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/child_barrier-ccache}
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 
 overlay_files() {
 	local d
@@ -30,3 +30,4 @@ patched_files() {
 		sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$p"
 	done | sort -u
 }
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}

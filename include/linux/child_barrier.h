@@ -116,8 +116,13 @@ static inline bool child_barrier_is_dead(const struct child_barrier *b)
  * CLASS(child_op, op)(b): a scoped op.  @op is @b while inside, or NULL if
  * the barrier is dead, in which case the caller returns -ENODEV.
  */
-DEFINE_CLASS(child_op, struct child_barrier *,
-	     if (_T) end_child_op(_T),
+static inline void __child_op_end(struct child_barrier *b)
+{
+	if (b)
+		end_child_op(b);
+}
+
+DEFINE_CLASS(child_op, struct child_barrier *, __child_op_end(_T),
 	     begin_child_op(b) ? b : NULL, struct child_barrier *b)
 
 #endif /* _LINUX_CHILD_BARRIER_H */

@@ -144,7 +144,7 @@ static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
 	ctx->nr_drains++;
 	/* The drain has started once the barrier is dead. */
 	while (!child_barrier_is_dead(&ctx->b) && time_before(jiffies, deadline))
-		msleep(1);
+		usleep_range(500, 1000);
 	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
 	return d;
 }
@@ -198,7 +198,7 @@ static void child_barrier_test_drain_idle(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, ctx->teardown_saw_dead);
 	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
 	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
-	msleep(10);
+	msleep(20);
 	/* Sticky: still dead, long after the drain returned. */
 	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
 	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
@@ -347,7 +347,7 @@ static void child_barrier_test_many_sleeping_ops(struct kunit *test)
 	d = cb_start_drain(test, ctx);
 	for (i = 0; i < ctx->nr_ops; i++)
 		complete(&ctx->ops[i].release);
-	msleep(1);
+	usleep_range(1000, 2000);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 0);
 
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
@@ -392,6 +392,7 @@ struct cb_stress {
 	unsigned long deadline;
 	unsigned int drain_after_us;
 	atomic_t inflight;
+	atomic_t max_inflight;
 	atomic_t begun;
 	atomic_t ended;
 	atomic_t late_begins;
@@ -426,6 +427,7 @@ static int cb_stress_worker(void *data)
 	struct cb_stress_worker *w = data;
 	struct cb_stress *s = w->s;
 	unsigned int n = 0;
+	int in;
 
 	while (!READ_ONCE(s->stop) && time_before(jiffies, s->deadline)) {
 		bool was_dead = child_barrier_is_dead(&s->b);
@@ -433,7 +435,9 @@ static int cb_stress_worker(void *data)
 		if (begin_child_op(&s->b)) {
 			if (was_dead || READ_ONCE(s->torn_down))
 				atomic_inc(&s->late_begins);
-			atomic_inc(&s->inflight);
+			in = atomic_inc_return(&s->inflight);
+			if (in > atomic_read(&s->max_inflight))
+				atomic_set(&s->max_inflight, in);
 			atomic_inc(&s->begun);
 			if (++n % 4 == 0)
 				usleep_range(10, 40);
@@ -458,7 +462,7 @@ static int cb_stress_drainer(void *data)
 	usleep_range(s->drain_after_us, s->drain_after_us + 100);
 	drain_and_unregister(&s->b, cb_stress_teardown, s);
 	/* Let the workers keep trying on the dead barrier for a while. */
-	msleep(2);
+	usleep_range(2000, 3000);
 	WRITE_ONCE(s->stop, true);
 	complete(&s->done[CB_STRESS_MAX_WORKERS]);
 	return 0;
@@ -468,6 +472,7 @@ static void child_barrier_test_stress(struct kunit *test)
 {
 	unsigned int nr = clamp(2 * num_online_cpus(), 4U, CB_STRESS_MAX_WORKERS);
 	unsigned int round, i, total_begun = 0;
+	int max_inflight = 0;
 	struct cb_stress *s;
 	bool stuck = false;
 
@@ -478,6 +483,7 @@ static void child_barrier_test_stress(struct kunit *test)
 	for (round = 0; round < CB_STRESS_ROUNDS && !stuck; round++) {
 		child_barrier_init(&s->b);
 		atomic_set(&s->inflight, 0);
+		atomic_set(&s->max_inflight, 0);
 		atomic_set(&s->begun, 0);
 		atomic_set(&s->ended, 0);
 		atomic_set(&s->late_begins, 0);
@@ -486,15 +492,18 @@ static void child_barrier_test_stress(struct kunit *test)
 		s->torn_down = false;
 		s->stop = false;
 		s->deadline = jiffies + CB_WAIT;
-		s->drain_after_us = get_random_u32_below(2000);
+		s->drain_after_us = 1000 + get_random_u32_below(20000);
 		for (i = 0; i <= CB_STRESS_MAX_WORKERS; i++)
 			init_completion(&s->done[i]);
 
 		for (i = 0; i < nr; i++) {
 			cb_workers[i].s = s;
 			cb_workers[i].id = i;
-			KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(cb_stress_worker,
-				&cb_workers[i], "cb_stress/%u", i)));
+			struct task_struct *t;
+
+			t = kthread_run(cb_stress_worker, &cb_workers[i],
+					"cb_stress/%u", i);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 		}
 		KUNIT_ASSERT_FALSE(test, IS_ERR(kthread_run(cb_stress_drainer, s,
 							    "cb_stress_drain")));
@@ -517,9 +526,11 @@ static void child_barrier_test_stress(struct kunit *test)
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->late_begins), 0,
 				    "round %u: begins on a dead barrier", round);
 		total_begun += atomic_read(&s->begun);
+		max_inflight = max(max_inflight, atomic_read(&s->max_inflight));
 	}
 	KUNIT_EXPECT_FALSE_MSG(test, stuck, "a stress thread did not finish");
-	kunit_info(test, "%u ops over %u rounds\n", total_begun, round);
+	kunit_info(test, "%u ops over %u rounds, up to %d in flight at once\n",
+		   total_begun, round, max_inflight);
 	KUNIT_EXPECT_GT(test, total_begun, 0);
 	if (!stuck)
 		kfree(s);
@@ -544,6 +555,7 @@ static struct kunit_suite child_barrier_test_suite = {
 	.name = "child_barrier",
 	.test_cases = child_barrier_test_cases,
 };
+
 kunit_test_suite(child_barrier_test_suite);
 
 MODULE_DESCRIPTION("KUnit tests for child_barrier");

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# child_barrier workbench.  `make` prepares the kernel tree and runs the
+# project's KUnit suites on UML; `make check` runs every test and check.
+# See README.md.
+
+.PHONY: all deps prepare kunit kunit-x86_64 static check clean distclean
+
+all: prepare
+	@scripts/kunit um
+
+deps:
+	@scripts/deps
+
+prepare: deps
+	@scripts/prepare
+
+kunit: prepare
+	@scripts/kunit um
+
+kunit-x86_64: prepare
+	@scripts/kunit x86_64
+
+static: prepare
+	@scripts/check-static
+
+check: prepare
+	@scripts/check
+
+# Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
+refresh:
+	@scripts/refresh-patch $(P) $(FILES)
+
+clean:
+	rm -rf build/kunit-* build/docs build/results
+
+distclean:
+	rm -rf build

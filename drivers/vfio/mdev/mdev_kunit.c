@@ -1,0 +1,661 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the mdev core: child create and remove against parent
+ * unregistration.
+ *
+ * Linked into mdev.ko, so that it drives the real core: a KUnit device is the
+ * parent, a test mdev_driver binds the children, and its probe and remove
+ * callbacks can be held on a gate, which opens each race window on purpose.
+ * Helper kthreads only record what they saw; every check runs in the test
+ * thread.  Every wait is bounded.  If a helper does not finish in time, its
+ * context and the parent are leaked on purpose, so that it never touches
+ * freed memory.
+ */
+
+#include <kunit/device.h>
+#include <kunit/test.h>
+#include <linux/child_barrier.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/device.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/mdev.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/uuid.h>
+
+#include "mdev_private.h"
+
+/* Bound for a wait that must end. */
+#define MK_WAIT			msecs_to_jiffies(5000)
+/* How long a wait that must not end is watched. */
+#define MK_SETTLE_MS		100
+#define MK_MAX_INSTANCES	64
+#define MK_NR_TYPES		2
+#define MK_MAX_JOBS		8
+
+/* Holds one probe or remove callback until the test releases it. */
+struct mk_gate {
+	atomic_t armed;
+	struct completion entered;
+	struct completion release;
+	bool timed_out;
+};
+
+struct mk_ctx;
+
+/* A registered parent, freed by the test once it is unregistered. */
+struct mk_parent {
+	struct mdev_parent parent;
+	struct mdev_type types[MK_NR_TYPES];
+	struct mdev_type *type_list[MK_NR_TYPES];
+	struct mk_ctx *ctx;
+	bool registered;
+	bool unreg_started;
+};
+
+enum mk_op { MK_CREATE, MK_REMOVE, MK_UNREGISTER };
+
+/* One create, remove or unregistration, run in a helper kthread. */
+struct mk_job {
+	struct mk_ctx *ctx;
+	struct mk_parent *p;
+	enum mk_op op;
+	struct mdev_type *type;
+	struct mdev_device *mdev;
+	unsigned int delay_us;
+	guid_t uuid;
+	int ret;
+	struct completion done;
+};
+
+struct mk_ctx {
+	struct device *dev;
+	struct mk_parent *p;
+	struct mk_gate probe_gate;
+	struct mk_gate remove_gate;
+	atomic_t probes;
+	atomic_t removes;
+	atomic_t teardown_removes;
+	atomic_t late_calls;
+	struct task_struct *unreg_task;
+	bool unreg_done;
+	struct mdev_device *probed;
+	struct mk_job jobs[MK_MAX_JOBS];
+	unsigned int nr_jobs;
+	bool stuck;
+};
+
+static void mk_gate_pass(struct mk_gate *g)
+{
+	if (atomic_dec_if_positive(&g->armed) < 0)
+		return;
+	complete(&g->entered);
+	if (!wait_for_completion_timeout(&g->release, MK_WAIT))
+		g->timed_out = true;
+}
+
+static struct mk_ctx *mk_ctx_of(struct mdev_device *mdev)
+{
+	return container_of(mdev->type->parent, struct mk_parent, parent)->ctx;
+}
+
+static int mk_probe(struct mdev_device *mdev)
+{
+	struct mk_ctx *ctx = mk_ctx_of(mdev);
+
+	if (READ_ONCE(ctx->unreg_done))
+		atomic_inc(&ctx->late_calls);
+	atomic_inc(&ctx->probes);
+	WRITE_ONCE(ctx->probed, mdev);
+	mk_gate_pass(&ctx->probe_gate);
+	return 0;
+}
+
+static void mk_remove(struct mdev_device *mdev)
+{
+	struct mk_ctx *ctx = mk_ctx_of(mdev);
+
+	if (READ_ONCE(ctx->unreg_task) == current)
+		atomic_inc(&ctx->teardown_removes);
+	else if (READ_ONCE(ctx->unreg_done))
+		atomic_inc(&ctx->late_calls);
+	atomic_inc(&ctx->removes);
+	mk_gate_pass(&ctx->remove_gate);
+}
+
+static struct mdev_driver mk_driver = {
+	.device_api	= "vfio-pci",
+	.max_instances	= MK_MAX_INSTANCES,
+	.probe		= mk_probe,
+	.remove		= mk_remove,
+	.driver		= {
+		.name	= "mdev_kunit",
+		.owner	= THIS_MODULE,
+	},
+};
+
+static int mk_count_child(struct device *dev, void *data)
+{
+	if (dev->bus == &mdev_bus_type)
+		(*(unsigned int *)data)++;
+	return 0;
+}
+
+static unsigned int mk_children(struct mk_ctx *ctx)
+{
+	unsigned int n = 0;
+
+	device_for_each_child(ctx->dev, &n, mk_count_child);
+	return n;
+}
+
+static struct mk_parent *mk_register(struct kunit *test, struct mk_ctx *ctx)
+{
+	struct mk_parent *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->ctx = ctx;
+	for (i = 0; i < MK_NR_TYPES; i++) {
+		p->types[i].sysfs_name = i ? "b" : "a";
+		p->type_list[i] = &p->types[i];
+	}
+	ctx->p = p;
+	KUNIT_ASSERT_EQ(test, mdev_register_parent(&p->parent, ctx->dev, &mk_driver,
+						   p->type_list, MK_NR_TYPES), 0);
+	p->registered = true;
+	return p;
+}
+
+static int mk_job_thread(void *data)
+{
+	struct mk_job *job = data;
+	struct mk_ctx *ctx = job->ctx;
+
+	if (job->delay_us)
+		usleep_range(job->delay_us, job->delay_us + 100);
+	switch (job->op) {
+	case MK_CREATE:
+		job->ret = mdev_device_create(job->type, &job->uuid);
+		break;
+	case MK_REMOVE:
+		job->ret = mdev_device_remove(job->mdev);
+		break;
+	case MK_UNREGISTER:
+		WRITE_ONCE(ctx->unreg_task, current);
+		mdev_unregister_parent(&job->p->parent);
+		WRITE_ONCE(ctx->unreg_task, NULL);
+		WRITE_ONCE(ctx->unreg_done, true);
+		break;
+	}
+	complete_all(&job->done);
+	return 0;
+}
+
+static struct mk_job *mk_start(struct kunit *test, enum mk_op op,
+			       struct mdev_type *type, struct mdev_device *mdev,
+			       unsigned int delay_us)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct task_struct *t;
+	struct mk_job *job;
+
+	KUNIT_ASSERT_LT(test, ctx->nr_jobs, MK_MAX_JOBS);
+	job = &ctx->jobs[ctx->nr_jobs];
+	memset(job, 0, sizeof(*job));
+	job->ctx = ctx;
+	job->p = ctx->p;
+	job->op = op;
+	job->type = type;
+	job->mdev = mdev;
+	job->delay_us = delay_us;
+	guid_gen(&job->uuid);
+	init_completion(&job->done);
+	t = kthread_run(mk_job_thread, job, "mdev_kunit/%u", ctx->nr_jobs);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	ctx->nr_jobs++;
+	if (op == MK_UNREGISTER)
+		job->p->unreg_started = true;
+	return job;
+}
+
+static bool mk_wait(struct mk_job *job)
+{
+	return wait_for_completion_timeout(&job->done, MK_WAIT);
+}
+
+/* Start unregistration and wait, bounded, until it has killed the barrier. */
+static struct mk_job *mk_start_unregister(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct child_barrier *b = &ctx->p->parent.barrier;
+	unsigned long deadline = jiffies + MK_WAIT;
+	struct mk_job *job = mk_start(test, MK_UNREGISTER, NULL, NULL, 0);
+
+	while (!child_barrier_is_dead(b) && time_before(jiffies, deadline))
+		usleep_range(500, 1000);
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(b));
+	return job;
+}
+
+/* Start an op that blocks in @gate, and wait until it is there. */
+static struct mk_job *mk_start_held(struct kunit *test, struct mk_gate *gate,
+				    enum mk_op op, struct mdev_type *type,
+				    struct mdev_device *mdev)
+{
+	struct mk_job *job;
+
+	atomic_set(&gate->armed, 1);
+	job = mk_start(test, op, type, mdev, 0);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&gate->entered, MK_WAIT), 0);
+	return job;
+}
+
+/* Every child is gone, every probe has its remove, every instance is back. */
+static void mk_expect_clean(struct kunit *test, struct mk_ctx *ctx)
+{
+	KUNIT_EXPECT_EQ(test, mk_children(ctx), 0U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), atomic_read(&ctx->removes));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->late_calls), 0);
+	KUNIT_EXPECT_FALSE(test, ctx->probe_gate.timed_out);
+	KUNIT_EXPECT_FALSE(test, ctx->remove_gate.timed_out);
+	if (ctx->p)
+		KUNIT_EXPECT_EQ(test, atomic_read(&ctx->p->parent.available_instances),
+				MK_MAX_INSTANCES);
+}
+
+static void mk_reset(struct mk_ctx *ctx)
+{
+	atomic_set(&ctx->probe_gate.armed, 0);
+	atomic_set(&ctx->remove_gate.armed, 0);
+	atomic_set(&ctx->probes, 0);
+	atomic_set(&ctx->removes, 0);
+	atomic_set(&ctx->teardown_removes, 0);
+	atomic_set(&ctx->late_calls, 0);
+	ctx->unreg_done = false;
+	ctx->probed = NULL;
+	ctx->nr_jobs = 0;
+}
+
+static int mk_init(struct kunit *test)
+{
+	struct mk_ctx *ctx;
+
+	/* The core's release callbacks use the parent: they must not be late. */
+	if (IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
+		kunit_skip(test, "releases are delayed by DEBUG_KOBJECT_RELEASE");
+	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->dev = kunit_device_register(test, "mdev-parent");
+	if (IS_ERR(ctx->dev)) {
+		int ret = PTR_ERR(ctx->dev);
+
+		kfree(ctx);
+		return ret;
+	}
+	init_completion(&ctx->probe_gate.entered);
+	init_completion(&ctx->probe_gate.release);
+	init_completion(&ctx->remove_gate.entered);
+	init_completion(&ctx->remove_gate.release);
+	mk_reset(ctx);
+	test->priv = ctx;
+	return 0;
+}
+
+/*
+ * Release the gates and wait, bounded, for every job; unregister the parent
+ * if the test did not.  Frees the context and the parent only if no helper
+ * is stuck.  Called at the end of each case, and again from .exit.
+ */
+static void mk_finish(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p;
+	unsigned int i;
+
+	if (!ctx)
+		return;
+	test->priv = NULL;
+	complete_all(&ctx->probe_gate.release);
+	complete_all(&ctx->remove_gate.release);
+	for (i = 0; i < ctx->nr_jobs; i++)
+		if (!mk_wait(&ctx->jobs[i]))
+			ctx->stuck = true;
+	KUNIT_EXPECT_FALSE_MSG(test, ctx->stuck, "a helper thread did not finish");
+	if (ctx->stuck)
+		return;
+	p = ctx->p;
+	if (p && p->registered && !p->unreg_started)
+		mdev_unregister_parent(&p->parent);
+	kfree(p);
+	kfree(ctx);
+}
+
+/* Without a race: create and remove work; unregistration removes the rest. */
+static void mdev_test_basic(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	struct mdev_device *mdev;
+	guid_t uuid;
+
+	guid_gen(&uuid);
+	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[0], &uuid), 0);
+	mdev = READ_ONCE(ctx->probed);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	KUNIT_EXPECT_EQ(test, mdev_device_create(&p->types[1], &uuid), -EEXIST);
+	guid_gen(&uuid);
+	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[1], &uuid), 0);
+	KUNIT_EXPECT_EQ(test, mk_children(ctx), 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p->parent.available_instances),
+			MK_MAX_INSTANCES - 2);
+
+	KUNIT_EXPECT_EQ(test, mdev_device_remove(mdev), 0);
+	KUNIT_EXPECT_EQ(test, mk_children(ctx), 1U);
+
+	KUNIT_EXPECT_TRUE(test, mk_wait(mk_start_unregister(test)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), 2);
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
+/*
+ * Race 1: unregistration waits for a create blocked in probe.  The create
+ * was inside its op when the drain began, so it succeeds, and the teardown
+ * then removes its child.
+ */
+static void mdev_test_create_vs_unregister(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	struct mk_job *create, *unreg;
+
+	create = mk_start_held(test, &ctx->probe_gate, MK_CREATE, &p->types[0], NULL);
+	unreg = mk_start_unregister(test);
+
+	msleep(MK_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&create->done));
+
+	complete(&ctx->probe_gate.release);
+	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
+	KUNIT_EXPECT_TRUE(test, mk_wait(create));
+	KUNIT_EXPECT_EQ(test, create->ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
+/*
+ * Race 2: unregistration waits for a remove blocked in the driver's remove
+ * callback.  The parent is freed as soon as unregistration returns, as a
+ * driver does: KASAN reports any later access by the remove path.
+ */
+static void mdev_test_remove_vs_unregister(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	struct mk_job *remove, *unreg;
+	struct mdev_device *mdev;
+	guid_t uuid;
+	int avail;
+
+	guid_gen(&uuid);
+	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[1], &uuid), 0);
+	mdev = READ_ONCE(ctx->probed);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+
+	remove = mk_start_held(test, &ctx->remove_gate, MK_REMOVE, NULL, mdev);
+	unreg = mk_start_unregister(test);
+
+	msleep(MK_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&remove->done));
+
+	complete(&ctx->remove_gate.release);
+	KUNIT_ASSERT_TRUE(test, mk_wait(unreg));
+	avail = atomic_read(&p->parent.available_instances);
+	ctx->p = NULL;
+	kfree(p);
+
+	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
+	KUNIT_EXPECT_EQ(test, remove->ret, 0);
+	KUNIT_EXPECT_EQ(test, avail, MK_MAX_INSTANCES);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->removes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 0);
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
+/*
+ * A create or a remove that begins once unregistration waits (here for a
+ * create blocked in probe) fails with -ENODEV and leaves nothing behind; the
+ * teardown removes the child that the failed remove left.
+ */
+static void mdev_test_ops_during_unregister(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	struct mk_job *held, *create, *remove, *unreg;
+	struct mdev_device *mdev;
+	guid_t uuid;
+
+	guid_gen(&uuid);
+	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[0], &uuid), 0);
+	mdev = READ_ONCE(ctx->probed);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+
+	held = mk_start_held(test, &ctx->probe_gate, MK_CREATE, &p->types[1], NULL);
+	unreg = mk_start_unregister(test);
+
+	create = mk_start(test, MK_CREATE, &p->types[0], NULL, 0);
+	remove = mk_start(test, MK_REMOVE, NULL, mdev, 0);
+	KUNIT_EXPECT_TRUE(test, mk_wait(create));
+	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
+	KUNIT_EXPECT_EQ(test, create->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, remove->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, mk_children(ctx), 2U);
+	KUNIT_EXPECT_EQ(test, atomic_read(&p->parent.available_instances),
+			MK_MAX_INSTANCES - 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->removes), 0);
+	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
+
+	complete(&ctx->probe_gate.release);
+	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
+	KUNIT_EXPECT_TRUE(test, mk_wait(held));
+	KUNIT_EXPECT_EQ(test, held->ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 2);
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
+/* Stress: creators and removers on random UUIDs while the parent goes. */
+
+#define MK_STRESS_ROUNDS	10
+#define MK_CREATORS		3
+#define MK_WORKERS		(MK_CREATORS + 2)
+
+struct mk_stress;
+
+struct mk_worker {
+	struct mk_stress *s;
+	unsigned int id;
+	struct completion done;
+};
+
+struct mk_stress {
+	struct mk_ctx *ctx;
+	struct mk_parent *p;
+	struct mk_worker w[MK_WORKERS];
+	unsigned long deadline;
+	atomic_t created;
+	atomic_t removed;
+	atomic_t refused;
+	atomic_t bad;
+	bool stop;
+};
+
+static void mk_stress_count(struct mk_stress *s, int ret, atomic_t *ok, int busy)
+{
+	if (!ret)
+		atomic_inc(ok);
+	else if (ret == -ENODEV)
+		atomic_inc(&s->refused);
+	else if (ret != busy)
+		atomic_inc(&s->bad);
+}
+
+/* Matches the (*data)th mdev child, counting from 0. */
+static int mk_match_nth(struct device *dev, void *data)
+{
+	unsigned int *skip = data;
+
+	return dev->bus == &mdev_bus_type && (*skip)-- == 0;
+}
+
+static int mk_stress_thread(void *data)
+{
+	struct mk_worker *w = data;
+	struct mk_stress *s = w->s;
+	struct mdev_type *type = &s->p->types[w->id % MK_NR_TYPES];
+	struct device *dev;
+	unsigned int skip;
+	guid_t uuid;
+	int ret;
+
+	while (!READ_ONCE(s->stop) && time_before(jiffies, s->deadline)) {
+		if (w->id < MK_CREATORS) {
+			guid_gen(&uuid);
+			ret = mdev_device_create(type, &uuid);
+			mk_stress_count(s, ret, &s->created, -EUSERS);
+		} else {
+			skip = get_random_u32_below(4);
+			dev = device_find_child(s->ctx->dev, &skip, mk_match_nth);
+			if (!dev) {
+				usleep_range(20, 100);
+				continue;
+			}
+			ret = mdev_device_remove(to_mdev_device(dev));
+			mk_stress_count(s, ret, &s->removed, -EAGAIN);
+			/* May be the last reference: the parent is still allocated. */
+			put_device(dev);
+		}
+		cond_resched();
+	}
+	complete(&w->done);
+	return 0;
+}
+
+static void mdev_test_stress(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	unsigned int round, i, created = 0, refused = 0;
+	struct mk_stress *s;
+	struct mk_job *unreg;
+	struct mk_parent *p;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->ctx = ctx;
+	for (round = 0; round < MK_STRESS_ROUNDS; round++) {
+		mk_reset(ctx);
+		p = mk_register(test, ctx);
+		/*
+		 * Creators may call in after the teardown, which sysfs would
+		 * prevent: keep the types, so that this only fails with -ENODEV.
+		 */
+		for (i = 0; i < MK_NR_TYPES; i++)
+			kobject_get(&p->types[i].kobj);
+		s->p = p;
+		s->stop = false;
+		s->deadline = jiffies + 2 * MK_WAIT;
+		atomic_set(&s->created, 0);
+		atomic_set(&s->removed, 0);
+		atomic_set(&s->refused, 0);
+		atomic_set(&s->bad, 0);
+
+		unreg = mk_start(test, MK_UNREGISTER, NULL, NULL,
+				 2000 + get_random_u32_below(6000));
+		for (i = 0; i < MK_WORKERS; i++) {
+			struct task_struct *t;
+
+			s->w[i].s = s;
+			s->w[i].id = i;
+			init_completion(&s->w[i].done);
+			t = kthread_run(mk_stress_thread, &s->w[i], "mdev_kunit_w/%u", i);
+			if (IS_ERR(t)) {
+				KUNIT_FAIL(test, "kthread_run: %pe", t);
+				complete(&s->w[i].done);
+			}
+		}
+
+		if (!mk_wait(unreg))
+			ctx->stuck = true;
+		/* Let the workers keep trying on the dead parent for a while. */
+		usleep_range(2000, 3000);
+		WRITE_ONCE(s->stop, true);
+		for (i = 0; i < MK_WORKERS; i++)
+			if (!wait_for_completion_timeout(&s->w[i].done, MK_WAIT))
+				ctx->stuck = true;
+		if (ctx->stuck)
+			break;
+
+		mk_expect_clean(test, ctx);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->created),
+				    atomic_read(&ctx->probes), "round %u", round);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->removed) +
+				    atomic_read(&ctx->teardown_removes),
+				    atomic_read(&ctx->removes), "round %u", round);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->bad), 0, "round %u", round);
+		created += atomic_read(&s->created);
+		refused += atomic_read(&s->refused);
+
+		for (i = 0; i < MK_NR_TYPES; i++)
+			kobject_put(&p->types[i].kobj);
+		ctx->p = NULL;
+		kfree(p);
+	}
+	kunit_info(test, "%u rounds: %u created, %u refused\n", round, created, refused);
+	KUNIT_EXPECT_GT(test, created, 0U);
+	KUNIT_EXPECT_GT(test, refused, 0U);
+	if (!ctx->stuck)
+		kfree(s);
+	mk_finish(test);
+}
+
+static int mk_suite_init(struct kunit_suite *suite)
+{
+	return mdev_register_driver(&mk_driver);
+}
+
+static void mk_suite_exit(struct kunit_suite *suite)
+{
+	mdev_unregister_driver(&mk_driver);
+}
+
+static struct kunit_case mdev_test_cases[] = {
+	KUNIT_CASE(mdev_test_basic),
+	KUNIT_CASE(mdev_test_create_vs_unregister),
+	KUNIT_CASE(mdev_test_remove_vs_unregister),
+	KUNIT_CASE(mdev_test_ops_during_unregister),
+	KUNIT_CASE_SLOW(mdev_test_stress),
+	{}
+};
+
+static struct kunit_suite mdev_test_suite = {
+	.name = "mdev",
+	.suite_init = mk_suite_init,
+	.suite_exit = mk_suite_exit,
+	.init = mk_init,
+	.exit = mk_finish,
+	.test_cases = mdev_test_cases,
+};
+
+kunit_test_suite(mdev_test_suite);
