@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 static check mutants refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -26,6 +26,10 @@ static: prepare
 
 check: prepare
 	@scripts/check
+
+# Break the code on purpose and check that a test catches each break.
+mutants: prepare
+	@scripts/mutants
 
 # Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
 refresh:

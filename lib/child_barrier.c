@@ -40,12 +40,20 @@
 /* How long a drain waits before it reports ops that do not end. */
 #define CHILD_BARRIER_REPORT_SECS	10
 
+/**
+ * __child_barrier_init() - set up a child barrier; use child_barrier_init()
+ * @b: the barrier
+ * @name: lockdep name of the barrier's class
+ * @key: lockdep class key, one per call site of child_barrier_init()
+ *
+ * Context: Any context.  No op and no drain may be running on @b.
+ */
 void __child_barrier_init(struct child_barrier *b, const char *name,
 			  struct lock_class_key *key)
 {
 	atomic_set(&b->count, 0);
 	b->state = 0;
-	lockdep_init_map(&b->dep_map, name, key, 0);
+	lockdep_init_map_wait(&b->dep_map, name, key, 0, LD_WAIT_SLEEP);
 }
 EXPORT_SYMBOL_GPL(__child_barrier_init);
 
@@ -87,7 +95,7 @@ EXPORT_SYMBOL_GPL(begin_child_op);
  *
  * An end without a matching begin warns once and changes nothing.
  *
- * Context: Any context, in the task that began the op.
+ * Context: Any context but NMI, in the task that began the op.
  */
 void end_child_op(struct child_barrier *b)
 {
@@ -121,16 +129,31 @@ static bool child_barrier_ops_done(struct child_barrier *b)
 	return atomic_read_acquire(&b->count) == CHILD_BARRIER_DEAD_BIAS;
 }
 
-static void child_barrier_wait_ops(struct child_barrier *b, unsigned long ip)
+static bool child_barrier_drained(struct child_barrier *b)
+{
+	/* Acquire: pairs with the release before set_bit() in the drain. */
+	return test_bit_acquire(CHILD_BARRIER_DRAINED, &b->state);
+}
+
+/*
+ * Sleep until the ops in flight have ended (@first) or until the first drain
+ * is done (!@first), reporting every CHILD_BARRIER_REPORT_SECS instead of
+ * hanging silently.
+ */
+static void child_barrier_wait(struct child_barrier *b, bool first,
+			       unsigned long ip)
 {
 	unsigned int waited = 0;
+	void *var = first ? (void *)&b->count : (void *)&b->state;
 
-	while (!wait_var_event_timeout(&b->count, child_barrier_ops_done(b),
+	while (!wait_var_event_timeout(var, first ? child_barrier_ops_done(b) :
+				       child_barrier_drained(b),
 				       CHILD_BARRIER_REPORT_SECS * HZ)) {
 		waited += CHILD_BARRIER_REPORT_SECS;
-		pr_warn("child_barrier: drain from %pS waiting for %d op(s) for %u s\n",
+		pr_warn("child_barrier: drain from %pS waiting for %d op(s) for %u s%s\n",
 			(void *)ip,
-			atomic_read(&b->count) - CHILD_BARRIER_DEAD_BIAS, waited);
+			atomic_read(&b->count) - CHILD_BARRIER_DEAD_BIAS, waited,
+			first ? "" : ", behind an earlier drain");
 		if (waited == CHILD_BARRIER_REPORT_SECS)
 			debug_show_all_locks();
 	}
@@ -150,8 +173,14 @@ static void child_barrier_wait_ops(struct child_barrier *b, unsigned long ip)
  * ops did before their end_child_op().
  *
  * A second or concurrent call runs nothing, and returns only once the first
- * call's teardown has finished.  Call it from outside any op of @b: an op
- * that drains its own barrier never sees its wait end (lockdep reports it).
+ * call's teardown has finished.  @b must stay valid, and must not be set up
+ * again, until every call has returned.  Call it from outside any op of @b:
+ * an op that drains its own barrier never sees its wait end (lockdep reports
+ * it).
+ *
+ * A drain that waits for more than 10 seconds says so in the kernel log
+ * every 10 seconds; with lockdep, the first report lists the held locks of
+ * every task, among them the tasks inside an op.
  *
  * Context: Process context; sleeps.  Not from inside an op of @b.
  */
@@ -165,8 +194,7 @@ void drain_and_unregister(struct child_barrier *b,
 	if (test_and_set_bit(CHILD_BARRIER_DRAINING, &b->state)) {
 		/* Another drain is first: wait until it is done. */
 		lock_contended(&b->dep_map, _RET_IP_);
-		wait_var_event(&b->state,
-			       test_bit_acquire(CHILD_BARRIER_DRAINED, &b->state));
+		child_barrier_wait(b, false, _RET_IP_);
 		lock_acquired(&b->dep_map, _RET_IP_);
 		rwsem_release(&b->dep_map, _RET_IP_);
 		return;
@@ -179,7 +207,7 @@ void drain_and_unregister(struct child_barrier *b,
 	if (atomic_add_return(CHILD_BARRIER_DEAD_BIAS, &b->count) !=
 	    CHILD_BARRIER_DEAD_BIAS) {
 		lock_contended(&b->dep_map, _RET_IP_);
-		child_barrier_wait_ops(b, _RET_IP_);
+		child_barrier_wait(b, true, _RET_IP_);
 	}
 	lock_acquired(&b->dep_map, _RET_IP_);
 

@@ -30,6 +30,7 @@
 #include <linux/atomic.h>
 #include <linux/cleanup.h>
 #include <linux/compiler.h>
+#include <linux/limits.h>
 #include <linux/lockdep.h>
 #include <linux/types.h>
 

@@ -11,6 +11,7 @@
 #include <linux/child_barrier.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/debug_locks.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
@@ -39,19 +40,27 @@ struct cb_op {
 
 struct cb_drain {
 	struct cb_ctx *ctx;
+	struct completion started;
 	struct completion done;
 	int runs_seen;
+	bool finished_seen;
 };
 
 struct cb_ctx {
 	struct child_barrier b;
 	struct cb_op ops[CB_MAX_OPS];
 	unsigned int nr_ops;
-	struct cb_drain drains[2];
+	struct cb_drain drains[4];
 	unsigned int nr_drains;
 	atomic_t teardown_runs;
+	/* If armed, the teardown blocks on @teardown_gate. */
+	bool gate_teardown;
+	struct completion teardown_entered;
+	struct completion teardown_gate;
+	bool gate_timed_out;
+	bool teardown_finished;
 	bool teardown_saw_dead;
-	bool teardown_held;
+	int teardown_held;
 	unsigned int teardown_missed;
 };
 
@@ -63,11 +72,18 @@ static void cb_teardown(void *arg)
 	atomic_inc(&ctx->teardown_runs);
 	ctx->teardown_saw_dead = child_barrier_is_dead(&ctx->b);
 #ifdef CONFIG_LOCKDEP
-	ctx->teardown_held = lockdep_is_held(&ctx->b);
+	/* Held for write, as a drain. */
+	ctx->teardown_held = lockdep_is_held_type(&ctx->b, 0);
 #endif
 	for (i = 0; i < ctx->nr_ops; i++)
 		if (ctx->ops[i].began && !ctx->ops[i].wrote)
 			ctx->teardown_missed++;
+	if (ctx->gate_teardown) {
+		complete(&ctx->teardown_entered);
+		if (!wait_for_completion_timeout(&ctx->teardown_gate, CB_WAIT))
+			ctx->gate_timed_out = true;
+	}
+	WRITE_ONCE(ctx->teardown_finished, true);
 }
 
 static struct cb_ctx *cb_ctx_alloc(struct kunit *test)
@@ -77,6 +93,8 @@ static struct cb_ctx *cb_ctx_alloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	child_barrier_init(&ctx->b);
 	atomic_set(&ctx->teardown_runs, 0);
+	init_completion(&ctx->teardown_entered);
+	init_completion(&ctx->teardown_gate);
 	return ctx;
 }
 
@@ -103,8 +121,10 @@ static int cb_drain_thread(void *data)
 {
 	struct cb_drain *d = data;
 
+	complete(&d->started);
 	drain_and_unregister(&d->ctx->b, cb_teardown, d->ctx);
 	d->runs_seen = atomic_read(&d->ctx->teardown_runs);
+	d->finished_seen = READ_ONCE(d->ctx->teardown_finished);
 	complete_all(&d->done);
 	return 0;
 }
@@ -138,15 +158,34 @@ static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
 
 	KUNIT_ASSERT_LT(test, ctx->nr_drains, ARRAY_SIZE(ctx->drains));
 	d->ctx = ctx;
+	init_completion(&d->started);
 	init_completion(&d->done);
 	t = kthread_run(cb_drain_thread, d, "cb_drain/%u", ctx->nr_drains);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	ctx->nr_drains++;
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&d->started, CB_WAIT), 0);
 	/* The drain has started once the barrier is dead. */
 	while (!child_barrier_is_dead(&ctx->b) && time_before(jiffies, deadline))
 		usleep_range(500, 1000);
 	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
 	return d;
+}
+
+/* Drain in a helper thread; true if it returned in time. */
+static bool cb_drain(struct kunit *test, struct cb_ctx *ctx)
+{
+	struct cb_drain *d = cb_start_drain(test, ctx);
+	bool done = wait_for_completion_timeout(&d->done, CB_WAIT);
+
+	KUNIT_EXPECT_TRUE_MSG(test, done, "the drain did not return");
+	return done;
+}
+
+/* After a drain: dead, and begin fails. */
+static void cb_expect_dead(struct kunit *test, struct cb_ctx *ctx)
+{
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
 }
 
 /*
@@ -158,6 +197,8 @@ static void cb_finish(struct kunit *test, struct cb_ctx *ctx)
 	bool stuck = false;
 	unsigned int i;
 
+	complete_all(&ctx->teardown_gate);
+	KUNIT_EXPECT_FALSE(test, ctx->gate_timed_out);
 	for (i = 0; i < ctx->nr_ops; i++) {
 		complete_all(&ctx->ops[i].release);
 		if (!wait_for_completion_timeout(&ctx->ops[i].done, CB_WAIT))
@@ -193,15 +234,13 @@ static void child_barrier_test_drain_idle(struct kunit *test)
 {
 	struct cb_ctx *ctx = cb_ctx_alloc(test);
 
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	cb_drain(test, ctx);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
 	KUNIT_EXPECT_TRUE(test, ctx->teardown_saw_dead);
-	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
-	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_expect_dead(test, ctx);
 	msleep(20);
 	/* Sticky: still dead, long after the drain returned. */
-	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
-	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
 
@@ -210,10 +249,10 @@ static void child_barrier_test_drain_twice(struct kunit *test)
 {
 	struct cb_ctx *ctx = cb_ctx_alloc(test);
 
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	cb_drain(test, ctx);
+	cb_drain(test, ctx);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
-	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
 
@@ -222,14 +261,15 @@ static void child_barrier_test_reinit(struct kunit *test)
 {
 	struct cb_ctx *ctx = cb_ctx_alloc(test);
 
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	KUNIT_ASSERT_TRUE(test, cb_drain(test, ctx));
 	child_barrier_init(&ctx->b);
+	ctx->teardown_finished = false;
 	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
 	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
 	end_child_op(&ctx->b);
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	cb_drain(test, ctx);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 2);
-	KUNIT_EXPECT_FALSE(test, begin_child_op(&ctx->b));
+	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
 
@@ -237,17 +277,20 @@ static void child_barrier_test_reinit(struct kunit *test)
 static void child_barrier_test_held(struct kunit *test)
 {
 #ifdef CONFIG_LOCKDEP
-	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_ctx *ctx;
 
-	KUNIT_EXPECT_FALSE(test, lockdep_is_held(&ctx->b));
+	if (!debug_locks)
+		kunit_skip(test, "lockdep is off after an earlier report");
+	ctx = cb_ctx_alloc(test);
+	KUNIT_EXPECT_EQ(test, lockdep_is_held(&ctx->b), LOCK_STATE_NOT_HELD);
 	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
-	KUNIT_EXPECT_TRUE(test, lockdep_is_held(&ctx->b));
+	/* An op holds it for read. */
+	KUNIT_EXPECT_EQ(test, lockdep_is_held_type(&ctx->b, 1), LOCK_STATE_HELD);
 	child_barrier_assert_held(&ctx->b);
 	end_child_op(&ctx->b);
-	KUNIT_EXPECT_FALSE(test, lockdep_is_held(&ctx->b));
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
-	KUNIT_EXPECT_TRUE(test, ctx->teardown_held);
-	KUNIT_EXPECT_FALSE(test, lockdep_is_held(&ctx->b));
+	KUNIT_EXPECT_EQ(test, lockdep_is_held(&ctx->b), LOCK_STATE_NOT_HELD);
+	cb_drain(test, ctx);
+	KUNIT_EXPECT_EQ(test, ctx->teardown_held, LOCK_STATE_HELD);
 	cb_finish(test, ctx);
 #else
 	kunit_skip(test, "needs CONFIG_LOCKDEP");
@@ -272,7 +315,7 @@ static void child_barrier_test_class(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cb_scoped_op(&ctx->b, &in_flight), 0);
 	KUNIT_EXPECT_EQ(test, in_flight, 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
-	drain_and_unregister(&ctx->b, cb_teardown, ctx);
+	cb_drain(test, ctx);
 	KUNIT_EXPECT_EQ(test, cb_scoped_op(&ctx->b, &in_flight), -ENODEV);
 	cb_finish(test, ctx);
 }
@@ -330,6 +373,7 @@ static void child_barrier_test_drain_waits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
 	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
 	KUNIT_EXPECT_TRUE(test, ctx->teardown_saw_dead);
+	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
 
@@ -353,10 +397,14 @@ static void child_barrier_test_many_sleeping_ops(struct kunit *test)
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
 	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
+	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
 
-/* Two drains at once: one teardown, and neither returns before it is done. */
+/*
+ * Two drains at once: one teardown, and the second drain returns only once
+ * the first drain's teardown has finished, not merely once the ops ended.
+ */
 static void child_barrier_test_concurrent_drains(struct kunit *test)
 {
 	struct cb_ctx *ctx = cb_ctx_alloc(test);
@@ -365,6 +413,7 @@ static void child_barrier_test_concurrent_drains(struct kunit *test)
 
 	op = cb_start_op(test, ctx, true, 0);
 	KUNIT_ASSERT_TRUE(test, op->began);
+	ctx->gate_teardown = true;
 	d0 = cb_start_drain(test, ctx);
 	d1 = cb_start_drain(test, ctx);
 
@@ -372,12 +421,23 @@ static void child_barrier_test_concurrent_drains(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, completion_done(&d0->done));
 	KUNIT_EXPECT_FALSE(test, completion_done(&d1->done));
 
+	/* The op ends; the teardown starts and is held inside. */
 	complete(&op->release);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&ctx->teardown_entered,
+							  CB_WAIT), 0);
+	msleep(CB_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d0->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&d1->done));
+
+	complete(&ctx->teardown_gate);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d0->done, CB_WAIT), 0);
 	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d1->done, CB_WAIT), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
 	KUNIT_EXPECT_EQ(test, d0->runs_seen, 1);
 	KUNIT_EXPECT_EQ(test, d1->runs_seen, 1);
+	KUNIT_EXPECT_TRUE(test, d0->finished_seen);
+	KUNIT_EXPECT_TRUE(test, d1->finished_seen);
+	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
 

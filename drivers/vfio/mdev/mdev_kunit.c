@@ -35,6 +35,9 @@
 #define MK_MAX_INSTANCES	64
 #define MK_NR_TYPES		2
 #define MK_MAX_JOBS		8
+#define MK_STRESS_ROUNDS	10
+#define MK_CREATORS		3
+#define MK_REMOVERS		2
 
 /* Holds one probe or remove callback until the test releases it. */
 struct mk_gate {
@@ -56,9 +59,12 @@ struct mk_parent {
 	bool unreg_started;
 };
 
-enum mk_op { MK_CREATE, MK_REMOVE, MK_UNREGISTER };
+enum mk_op { MK_CREATE, MK_REMOVE, MK_UNREGISTER, MK_CREATOR, MK_REMOVER };
 
-/* One create, remove or unregistration, run in a helper kthread. */
+/*
+ * One create, remove or unregistration, or a stress loop of creates or
+ * removes, run in a helper kthread.
+ */
 struct mk_job {
 	struct mk_ctx *ctx;
 	struct mk_parent *p;
@@ -86,6 +92,13 @@ struct mk_ctx {
 	struct mk_job jobs[MK_MAX_JOBS];
 	unsigned int nr_jobs;
 	bool stuck;
+	/* For the stress loops */
+	unsigned long deadline;
+	bool stop;
+	atomic_t created;
+	atomic_t removed;
+	atomic_t refused;
+	atomic_t bad;
 };
 
 static void mk_gate_pass(struct mk_gate *g)
@@ -170,6 +183,47 @@ static struct mk_parent *mk_register(struct kunit *test, struct mk_ctx *ctx)
 	return p;
 }
 
+static void mk_count(struct mk_ctx *ctx, int ret, atomic_t *ok, int busy)
+{
+	if (!ret)
+		atomic_inc(ok);
+	else if (ret == -ENODEV)
+		atomic_inc(&ctx->refused);
+	else if (ret != busy)
+		atomic_inc(&ctx->bad);
+}
+
+static bool mk_go(struct mk_ctx *ctx)
+{
+	cond_resched();
+	return !READ_ONCE(ctx->stop) && time_before(jiffies, ctx->deadline);
+}
+
+/* Matches the (*data)th mdev child, counting from 0. */
+static int mk_match_nth(struct device *dev, void *data)
+{
+	unsigned int *skip = data;
+
+	return dev->bus == &mdev_bus_type && (*skip)-- == 0;
+}
+
+/* Remove a random child, with a reference held on it meanwhile. */
+static void mk_remove_one(struct mk_ctx *ctx)
+{
+	unsigned int skip = get_random_u32_below(4);
+	struct device *dev;
+
+	dev = device_find_child(ctx->dev, &skip, mk_match_nth);
+	if (!dev) {
+		usleep_range(20, 100);
+		return;
+	}
+	mk_count(ctx, mdev_device_remove(to_mdev_device(dev)), &ctx->removed,
+		 -EAGAIN);
+	/* May be the last reference: the parent is still allocated. */
+	put_device(dev);
+}
+
 static int mk_job_thread(void *data)
 {
 	struct mk_job *job = data;
@@ -189,6 +243,17 @@ static int mk_job_thread(void *data)
 		mdev_unregister_parent(&job->p->parent);
 		WRITE_ONCE(ctx->unreg_task, NULL);
 		WRITE_ONCE(ctx->unreg_done, true);
+		break;
+	case MK_CREATOR:
+		while (mk_go(ctx)) {
+			guid_gen(&job->uuid);
+			job->ret = mdev_device_create(job->type, &job->uuid);
+			mk_count(ctx, job->ret, &ctx->created, -EUSERS);
+		}
+		break;
+	case MK_REMOVER:
+		while (mk_go(ctx))
+			mk_remove_one(ctx);
 		break;
 	}
 	complete_all(&job->done);
@@ -275,6 +340,11 @@ static void mk_reset(struct mk_ctx *ctx)
 	atomic_set(&ctx->removes, 0);
 	atomic_set(&ctx->teardown_removes, 0);
 	atomic_set(&ctx->late_calls, 0);
+	atomic_set(&ctx->created, 0);
+	atomic_set(&ctx->removed, 0);
+	atomic_set(&ctx->refused, 0);
+	atomic_set(&ctx->bad, 0);
+	ctx->stop = false;
 	ctx->unreg_done = false;
 	ctx->probed = NULL;
 	ctx->nr_jobs = 0;
@@ -306,25 +376,33 @@ static int mk_init(struct kunit *test)
 	return 0;
 }
 
+/* Stop the loops and wait, bounded, for every job. */
+static void mk_join(struct mk_ctx *ctx)
+{
+	unsigned int i;
+
+	WRITE_ONCE(ctx->stop, true);
+	for (i = 0; i < ctx->nr_jobs; i++)
+		if (!mk_wait(&ctx->jobs[i]))
+			ctx->stuck = true;
+}
+
 /*
- * Release the gates and wait, bounded, for every job; unregister the parent
- * if the test did not.  Frees the context and the parent only if no helper
- * is stuck.  Called at the end of each case, and again from .exit.
+ * Release the gates and join every job; unregister the parent if the test
+ * did not.  Frees the context and the parent only if no helper is stuck.
+ * Called at the end of each case, and again from .exit.
  */
 static void mk_finish(struct kunit *test)
 {
 	struct mk_ctx *ctx = test->priv;
 	struct mk_parent *p;
-	unsigned int i;
 
 	if (!ctx)
 		return;
 	test->priv = NULL;
 	complete_all(&ctx->probe_gate.release);
 	complete_all(&ctx->remove_gate.release);
-	for (i = 0; i < ctx->nr_jobs; i++)
-		if (!mk_wait(&ctx->jobs[i]))
-			ctx->stuck = true;
+	mk_join(ctx);
 	KUNIT_EXPECT_FALSE_MSG(test, ctx->stuck, "a helper thread did not finish");
 	if (ctx->stuck)
 		return;
@@ -476,94 +554,17 @@ static void mdev_test_ops_during_unregister(struct kunit *test)
 	mk_finish(test);
 }
 
-/* Stress: creators and removers on random UUIDs while the parent goes. */
-
-#define MK_STRESS_ROUNDS	10
-#define MK_CREATORS		3
-#define MK_WORKERS		(MK_CREATORS + 2)
-
-struct mk_stress;
-
-struct mk_worker {
-	struct mk_stress *s;
-	unsigned int id;
-	struct completion done;
-};
-
-struct mk_stress {
-	struct mk_ctx *ctx;
-	struct mk_parent *p;
-	struct mk_worker w[MK_WORKERS];
-	unsigned long deadline;
-	atomic_t created;
-	atomic_t removed;
-	atomic_t refused;
-	atomic_t bad;
-	bool stop;
-};
-
-static void mk_stress_count(struct mk_stress *s, int ret, atomic_t *ok, int busy)
-{
-	if (!ret)
-		atomic_inc(ok);
-	else if (ret == -ENODEV)
-		atomic_inc(&s->refused);
-	else if (ret != busy)
-		atomic_inc(&s->bad);
-}
-
-/* Matches the (*data)th mdev child, counting from 0. */
-static int mk_match_nth(struct device *dev, void *data)
-{
-	unsigned int *skip = data;
-
-	return dev->bus == &mdev_bus_type && (*skip)-- == 0;
-}
-
-static int mk_stress_thread(void *data)
-{
-	struct mk_worker *w = data;
-	struct mk_stress *s = w->s;
-	struct mdev_type *type = &s->p->types[w->id % MK_NR_TYPES];
-	struct device *dev;
-	unsigned int skip;
-	guid_t uuid;
-	int ret;
-
-	while (!READ_ONCE(s->stop) && time_before(jiffies, s->deadline)) {
-		if (w->id < MK_CREATORS) {
-			guid_gen(&uuid);
-			ret = mdev_device_create(type, &uuid);
-			mk_stress_count(s, ret, &s->created, -EUSERS);
-		} else {
-			skip = get_random_u32_below(4);
-			dev = device_find_child(s->ctx->dev, &skip, mk_match_nth);
-			if (!dev) {
-				usleep_range(20, 100);
-				continue;
-			}
-			ret = mdev_device_remove(to_mdev_device(dev));
-			mk_stress_count(s, ret, &s->removed, -EAGAIN);
-			/* May be the last reference: the parent is still allocated. */
-			put_device(dev);
-		}
-		cond_resched();
-	}
-	complete(&w->done);
-	return 0;
-}
-
+/*
+ * Stress: creators and removers on random UUIDs while the parent unregisters,
+ * with a new registration each round.  Every child created is removed, by a
+ * remover or by the teardown, and nothing runs after the teardown.
+ */
 static void mdev_test_stress(struct kunit *test)
 {
 	struct mk_ctx *ctx = test->priv;
 	unsigned int round, i, created = 0, refused = 0;
-	struct mk_stress *s;
-	struct mk_job *unreg;
 	struct mk_parent *p;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->ctx = ctx;
 	for (round = 0; round < MK_STRESS_ROUNDS; round++) {
 		mk_reset(ctx);
 		p = mk_register(test, ctx);
@@ -573,49 +574,31 @@ static void mdev_test_stress(struct kunit *test)
 		 */
 		for (i = 0; i < MK_NR_TYPES; i++)
 			kobject_get(&p->types[i].kobj);
-		s->p = p;
-		s->stop = false;
-		s->deadline = jiffies + 2 * MK_WAIT;
-		atomic_set(&s->created, 0);
-		atomic_set(&s->removed, 0);
-		atomic_set(&s->refused, 0);
-		atomic_set(&s->bad, 0);
+		ctx->deadline = jiffies + 2 * MK_WAIT;
+		/* First, so that a failed start leaves no loop running. */
+		mk_start(test, MK_UNREGISTER, NULL, NULL,
+			 2000 + get_random_u32_below(6000));
+		for (i = 0; i < MK_CREATORS; i++)
+			mk_start(test, MK_CREATOR, &p->types[i % MK_NR_TYPES], NULL, 0);
+		for (i = 0; i < MK_REMOVERS; i++)
+			mk_start(test, MK_REMOVER, NULL, NULL, 0);
 
-		unreg = mk_start(test, MK_UNREGISTER, NULL, NULL,
-				 2000 + get_random_u32_below(6000));
-		for (i = 0; i < MK_WORKERS; i++) {
-			struct task_struct *t;
-
-			s->w[i].s = s;
-			s->w[i].id = i;
-			init_completion(&s->w[i].done);
-			t = kthread_run(mk_stress_thread, &s->w[i], "mdev_kunit_w/%u", i);
-			if (IS_ERR(t)) {
-				KUNIT_FAIL(test, "kthread_run: %pe", t);
-				complete(&s->w[i].done);
-			}
-		}
-
-		if (!mk_wait(unreg))
-			ctx->stuck = true;
-		/* Let the workers keep trying on the dead parent for a while. */
-		usleep_range(2000, 3000);
-		WRITE_ONCE(s->stop, true);
-		for (i = 0; i < MK_WORKERS; i++)
-			if (!wait_for_completion_timeout(&s->w[i].done, MK_WAIT))
-				ctx->stuck = true;
+		/* Let the loops keep trying on the dead parent for a while. */
+		if (mk_wait(&ctx->jobs[0]))
+			usleep_range(2000, 3000);
+		mk_join(ctx);
 		if (ctx->stuck)
 			break;
 
 		mk_expect_clean(test, ctx);
-		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->created),
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->created),
 				    atomic_read(&ctx->probes), "round %u", round);
-		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->removed) +
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->removed) +
 				    atomic_read(&ctx->teardown_removes),
 				    atomic_read(&ctx->removes), "round %u", round);
-		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&s->bad), 0, "round %u", round);
-		created += atomic_read(&s->created);
-		refused += atomic_read(&s->refused);
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->bad), 0, "round %u", round);
+		created += atomic_read(&ctx->created);
+		refused += atomic_read(&ctx->refused);
 
 		for (i = 0; i < MK_NR_TYPES; i++)
 			kobject_put(&p->types[i].kobj);
@@ -625,8 +608,6 @@ static void mdev_test_stress(struct kunit *test)
 	kunit_info(test, "%u rounds: %u created, %u refused\n", round, created, refused);
 	KUNIT_EXPECT_GT(test, created, 0U);
 	KUNIT_EXPECT_GT(test, refused, 0U);
-	if (!ctx->stuck)
-		kfree(s);
 	mk_finish(test);
 }
 
