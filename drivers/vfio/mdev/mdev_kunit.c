@@ -80,6 +80,7 @@ struct mk_job {
 struct mk_ctx {
 	struct device *dev;
 	struct mk_parent *p;
+	struct mk_gate add_gate;
 	struct mk_gate probe_gate;
 	struct mk_gate remove_gate;
 	atomic_t probes;
@@ -138,6 +139,25 @@ static void mk_remove(struct mdev_device *mdev)
 	atomic_inc(&ctx->removes);
 	mk_gate_pass(&ctx->remove_gate);
 }
+
+/*
+ * BUS_NOTIFY_ADD_DEVICE comes inside device_add() before the child is linked
+ * under its parent: a create held here is invisible to a walk of the
+ * parent's children, which is the window of race 1.
+ */
+static int mk_bus_notify(struct notifier_block *nb, unsigned long action,
+			 void *data)
+{
+	struct device *dev = data;
+
+	if (action == BUS_NOTIFY_ADD_DEVICE)
+		mk_gate_pass(&mk_ctx_of(to_mdev_device(dev))->add_gate);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mk_bus_nb = {
+	.notifier_call = mk_bus_notify,
+};
 
 static struct mdev_driver mk_driver = {
 	.device_api	= "vfio-pci",
@@ -325,6 +345,7 @@ static void mk_expect_clean(struct kunit *test, struct mk_ctx *ctx)
 	KUNIT_EXPECT_EQ(test, mk_children(ctx), 0U);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), atomic_read(&ctx->removes));
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->late_calls), 0);
+	KUNIT_EXPECT_FALSE(test, ctx->add_gate.timed_out);
 	KUNIT_EXPECT_FALSE(test, ctx->probe_gate.timed_out);
 	KUNIT_EXPECT_FALSE(test, ctx->remove_gate.timed_out);
 	if (ctx->p)
@@ -334,6 +355,7 @@ static void mk_expect_clean(struct kunit *test, struct mk_ctx *ctx)
 
 static void mk_reset(struct mk_ctx *ctx)
 {
+	atomic_set(&ctx->add_gate.armed, 0);
 	atomic_set(&ctx->probe_gate.armed, 0);
 	atomic_set(&ctx->remove_gate.armed, 0);
 	atomic_set(&ctx->probes, 0);
@@ -367,6 +389,8 @@ static int mk_init(struct kunit *test)
 		kfree(ctx);
 		return ret;
 	}
+	init_completion(&ctx->add_gate.entered);
+	init_completion(&ctx->add_gate.release);
 	init_completion(&ctx->probe_gate.entered);
 	init_completion(&ctx->probe_gate.release);
 	init_completion(&ctx->remove_gate.entered);
@@ -400,6 +424,7 @@ static void mk_finish(struct kunit *test)
 	if (!ctx)
 		return;
 	test->priv = NULL;
+	complete_all(&ctx->add_gate.release);
 	complete_all(&ctx->probe_gate.release);
 	complete_all(&ctx->remove_gate.release);
 	mk_join(ctx);
@@ -443,7 +468,36 @@ static void mdev_test_basic(struct kunit *test)
 }
 
 /*
- * Race 1: unregistration waits for a create blocked in probe.  The create
+ * Race 1, in its own window: a create is held inside device_add(), before
+ * its child is linked under the parent, when unregistration starts.  The
+ * walk of the children cannot see it, so unregistration must wait for the
+ * create as a whole; afterwards no child is left behind.
+ */
+static void mdev_test_create_vs_unregister_walk(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	struct mk_job *create, *unreg;
+
+	create = mk_start_held(test, &ctx->add_gate, MK_CREATE, &p->types[0], NULL);
+	unreg = mk_start_unregister(test);
+
+	msleep(MK_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
+
+	complete(&ctx->add_gate.release);
+	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
+	KUNIT_EXPECT_TRUE(test, mk_wait(create));
+	KUNIT_EXPECT_TRUE(test, create->ret == 0 || create->ret == -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes),
+			atomic_read(&ctx->probes));
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
+/*
+ * Race 1, with the create held later, in probe: unregistration waits for
+ * it.  The create
  * was inside its op when the drain began, so it succeeds, and the teardown
  * then removes its child.
  */
@@ -613,16 +667,25 @@ static void mdev_test_stress(struct kunit *test)
 
 static int mk_suite_init(struct kunit_suite *suite)
 {
-	return mdev_register_driver(&mk_driver);
+	int ret = bus_register_notifier(&mdev_bus_type, &mk_bus_nb);
+
+	if (ret)
+		return ret;
+	ret = mdev_register_driver(&mk_driver);
+	if (ret)
+		bus_unregister_notifier(&mdev_bus_type, &mk_bus_nb);
+	return ret;
 }
 
 static void mk_suite_exit(struct kunit_suite *suite)
 {
 	mdev_unregister_driver(&mk_driver);
+	bus_unregister_notifier(&mdev_bus_type, &mk_bus_nb);
 }
 
 static struct kunit_case mdev_test_cases[] = {
 	KUNIT_CASE(mdev_test_basic),
+	KUNIT_CASE(mdev_test_create_vs_unregister_walk),
 	KUNIT_CASE(mdev_test_create_vs_unregister),
 	KUNIT_CASE(mdev_test_remove_vs_unregister),
 	KUNIT_CASE(mdev_test_ops_during_unregister),
