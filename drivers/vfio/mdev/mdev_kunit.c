@@ -32,7 +32,7 @@
 #define MK_WAIT			msecs_to_jiffies(5000)
 /* How long a wait that must not end is watched. */
 #define MK_SETTLE_MS		100
-#define MK_MAX_INSTANCES	64
+#define MK_MAX_INSTANCES	64U
 #define MK_NR_TYPES		2
 #define MK_MAX_JOBS		8
 #define MK_STRESS_ROUNDS	10
@@ -467,6 +467,29 @@ static void mdev_test_basic(struct kunit *test)
 	mk_finish(test);
 }
 
+/* More instances than max_instances: -EUSERS, and nothing changes. */
+static void mdev_test_too_many(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	unsigned int i;
+	guid_t uuid;
+
+	for (i = 0; i < MK_MAX_INSTANCES; i++) {
+		guid_gen(&uuid);
+		KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[i % 2], &uuid), 0);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&p->parent.available_instances), 0);
+	guid_gen(&uuid);
+	KUNIT_EXPECT_EQ(test, mdev_device_create(&p->types[0], &uuid), -EUSERS);
+	KUNIT_EXPECT_EQ(test, mk_children(ctx), MK_MAX_INSTANCES);
+
+	KUNIT_EXPECT_TRUE(test, mk_wait(mk_start_unregister(test)));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), MK_MAX_INSTANCES);
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
 /*
  * Race 1, in its own window: a create is held inside device_add(), before
  * its child is linked under the parent, when unregistration starts.  The
@@ -685,6 +708,7 @@ static void mk_suite_exit(struct kunit_suite *suite)
 
 static struct kunit_case mdev_test_cases[] = {
 	KUNIT_CASE(mdev_test_basic),
+	KUNIT_CASE(mdev_test_too_many),
 	KUNIT_CASE(mdev_test_create_vs_unregister_walk),
 	KUNIT_CASE(mdev_test_create_vs_unregister),
 	KUNIT_CASE(mdev_test_remove_vs_unregister),

@@ -1,0 +1,118 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the busybox initramfs that scripts/mdev-userspace boots: drives
+# mdev through sysfs as a user would, with the mtty sample as a module.
+# Prints "mdev-userspace: PASS|FAIL NAME" per check and "mdev-userspace:
+# done" at the end, then powers off.
+
+/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+ROUNDS=50
+MTTY=/sys/class/mdev_bus/mtty
+DEVS=/sys/bus/mdev/devices
+pass=0
+fail=0
+
+ok() { echo "mdev-userspace: PASS $*"; pass=$((pass + 1)); }
+bad() { echo "mdev-userspace: FAIL $*"; fail=$((fail + 1)); }
+# check NAME COMMAND...: PASS if COMMAND succeeds.
+check() { n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
+
+nr_devs() { ls "$DEVS" 2>/dev/null | wc -l; }
+uuid() { cat /proc/sys/kernel/random/uuid; }
+# wr VALUE FILE: write without a newline; print the error text, if any.
+wr() { (printf '%s' "$1" > "$2") 2>&1 | sed 's/.*: //'; }
+# expect_err TEXT VALUE FILE: the write fails with TEXT.
+expect_err() { e=$(wr "$2" "$3"); [ "$e" = "$1" ] || { echo "  got '$e', want '$1'"; false; }; }
+# expect_ok VALUE FILE: the write succeeds.
+expect_ok() { e=$(wr "$1" "$2"); [ -z "$e" ] || { echo "  got '$e'"; false; }; }
+
+echo "mdev-userspace: $(grep -c ^processor /proc/cpuinfo) CPUs"
+insmod /mtty.ko || bad "insmod mtty"
+T1=$(ls -d $MTTY/mdev_supported_types/*-1)
+T2=$(ls -d $MTTY/mdev_supported_types/*-2)
+check "parent registered with two types" [ -d "$T1" -a -d "$T2" ]
+
+# Bad input through the same files: clear errors, nothing changes.
+U=$(uuid)
+check "malformed UUID: EINVAL" expect_err "Invalid argument" \
+	"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz" "$T1/create"
+check "UUID too long: EINVAL" expect_err "Invalid argument" "${U}00" "$T1/create"
+check "UUID too short: EINVAL" expect_err "Invalid argument" "1234" "$T1/create"
+check "nothing created by bad input" [ "$(nr_devs)" -eq 0 ]
+check "create" expect_ok "$U" "$T1/create"
+check "duplicate UUID: EEXIST" expect_err "File exists" "$U" "$T2/create"
+check "one device after the duplicate" [ "$(nr_devs)" -eq 1 ]
+check "remove 0 is a no-op" expect_ok 0 "$DEVS/$U/remove"
+check "text to remove: EINVAL" expect_err "Invalid argument" abc "$DEVS/$U/remove"
+check "device still there" [ -d "$DEVS/$U" ]
+check "remove 1" expect_ok 1 "$DEVS/$U/remove"
+check "device gone" [ ! -e "$DEVS/$U" ]
+
+avail=$(cat "$T2/available_instances")
+i=0
+while [ $i -lt "$avail" ]; do
+	wr "$(uuid)" "$T2/create" > /dev/null
+	i=$((i + 1))
+done
+check "$avail instances fill the type" [ "$(cat "$T2/available_instances")" -eq 0 ]
+# mtty limits instances in its own probe (get_available), so the core's
+# EUSERS path is not reached; userspace sees mtty's ENOSPC, as before.
+check "one more instance: ENOSPC" expect_err "No space left on device" "$(uuid)" "$T2/create"
+check "no more devices than instances" [ "$(nr_devs)" -eq "$avail" ]
+check "rmmod with $avail devices" rmmod mtty
+check "no device left after rmmod" [ "$(nr_devs)" -eq 0 ]
+
+# Creators and removers loop on the sysfs files while the module goes away
+# and comes back, $ROUNDS times.
+creator() {
+	while [ ! -e /tmp/stop ]; do
+		for t in $MTTY/mdev_supported_types/*/create; do
+			uuid > "$t" 2> /dev/null && echo >> "/tmp/created.$1"
+		done
+	done
+}
+remover() {
+	while [ ! -e /tmp/stop ]; do
+		for r in $DEVS/*/remove; do
+			echo 1 > "$r" 2> /dev/null && echo >> "/tmp/removed.$1"
+		done
+	done
+}
+creator 1 &
+creator 2 &
+remover 1 &
+remover 2 &
+
+left=0
+rmmod_failed=0
+round=1
+while [ $round -le $ROUNDS ]; do
+	insmod /mtty.ko || rmmod_failed=$((rmmod_failed + 1))
+	usleep $((20000 + (round % 7) * 15000))
+	rmmod mtty || rmmod_failed=$((rmmod_failed + 1))
+	n=$(nr_devs)
+	if [ "$n" -ne 0 ]; then
+		echo "  round $round: $n mdev device(s) left after rmmod"
+		left=$((left + 1))
+	fi
+	round=$((round + 1))
+done
+touch /tmp/stop
+wait
+created=$(cat /tmp/created.* 2> /dev/null | wc -l)
+removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
+echo "mdev-userspace: $ROUNDS rounds, $created creates and $removed removes succeeded"
+check "$ROUNDS rounds of insmod/rmmod under create/remove loops" \
+	[ $left -eq 0 -a $rmmod_failed -eq 0 ]
+check "the loops created and removed devices" [ "$created" -gt 0 -a "$removed" -gt 0 ]
+check "no device left at the end" [ "$(nr_devs)" -eq 0 ]
+
+echo "mdev-userspace: $pass passed, $fail failed"
+echo "mdev-userspace: done"
+poweroff -f
