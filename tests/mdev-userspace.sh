@@ -25,8 +25,9 @@ check() { n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
 
 nr_devs() { ls "$DEVS" 2>/dev/null | wc -l; }
 uuid() { cat /proc/sys/kernel/random/uuid; }
-# wr VALUE FILE: write without a newline; print the error text, if any.
-wr() { (printf '%s' "$1" > "$2") 2>&1 | sed 's/.*: //'; }
+# wr VALUE FILE: write without a newline; print the error text, if any
+# (cat reports a failed write as "cat: write error: TEXT").
+wr() { (printf '%s' "$1" | cat > "$2") 2>&1 | sed 's/.*: //'; }
 # expect_err TEXT VALUE FILE: the write fails with TEXT.
 expect_err() { e=$(wr "$2" "$3"); [ "$e" = "$1" ] || { echo "  got '$e', want '$1'"; false; }; }
 # expect_ok VALUE FILE: the write succeeds.
@@ -115,4 +116,5 @@ check "no device left at the end" [ "$(nr_devs)" -eq 0 ]
 
 echo "mdev-userspace: $pass passed, $fail failed"
 echo "mdev-userspace: done"
-poweroff -f
+# No ACPI power-off here: reboot, and qemu -no-reboot exits.
+reboot -f
