@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check mutants refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 static check mutants bench refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -31,12 +31,16 @@ check: prepare
 mutants: prepare
 	@scripts/mutants
 
+# Benchmarks: a table of read-side and drain-side costs against the peers.
+bench: prepare
+	@scripts/bench
+
 # Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
 refresh:
 	@scripts/refresh-patch $(P) $(FILES)
 
 clean:
-	rm -rf build/kunit-* build/docs build/results
+	rm -rf build/kunit-* build/bench-* build/docs build/results
 
 distclean:
 	rm -rf build

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Drain-side benchmark for child_barrier and its peers.
+ *
+ * On load, times the write side of each method, as median, minimum and
+ * maximum in nanoseconds over a number of rounds:
+ *   idle  - nothing in flight: the cost of the drain itself;
+ *   busy  - one reader in flight: the time from that reader's exit to the
+ *           drain's return, i.e. what the drain adds once the last op ends.
+ * Prints one line per method and case, then fails the load (-EAGAIN), so
+ * that it can be loaded again.  A benchmark, not a test: nothing here can
+ * fail.
+ */
+
+#include <linux/child_barrier.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/percpu-refcount.h>
+#include <linux/percpu-rwsem.h>
+#include <linux/rwsem.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/srcu.h>
+
+static int rounds = 21;
+module_param(rounds, int, 0444);
+MODULE_PARM_DESC(rounds, "Rounds per method and case (default 21)");
+
+#define BENCH_MAX_ROUNDS	101
+
+struct cbb_method {
+	const char *name;
+	void (*setup)(void);
+	void (*read_enter)(void);
+	void (*read_exit)(void);
+	void (*drain)(void);
+	void (*teardown)(void);
+};
+
+static struct rw_semaphore cbb_rwsem;
+static struct child_barrier cbb_barrier;
+DEFINE_STATIC_SRCU(cbb_srcu);
+static int cbb_srcu_idx;
+static struct percpu_rw_semaphore cbb_pcpu_rwsem;
+static struct percpu_ref cbb_ref;
+static DECLARE_COMPLETION(cbb_ref_released);
+
+static void rwsem_setup(void)
+{
+	init_rwsem(&cbb_rwsem);
+}
+
+static void rwsem_enter(void)
+{
+	WARN_ON_ONCE(!down_read_trylock(&cbb_rwsem));
+}
+
+static void rwsem_exit(void)
+{
+	up_read(&cbb_rwsem);
+}
+
+static void rwsem_drain(void)
+{
+	down_write(&cbb_rwsem);
+	up_write(&cbb_rwsem);
+}
+
+static void cb_setup(void)
+{
+	child_barrier_init(&cbb_barrier);
+}
+
+static void cb_enter(void)
+{
+	WARN_ON_ONCE(!begin_child_op(&cbb_barrier));
+}
+
+static void cb_exit(void)
+{
+	end_child_op(&cbb_barrier);
+}
+
+static void cb_drain(void)
+{
+	drain_and_unregister(&cbb_barrier, NULL, NULL);
+}
+
+static void srcu_enter(void)
+{
+	cbb_srcu_idx = srcu_read_lock(&cbb_srcu);
+}
+
+static void srcu_exit(void)
+{
+	srcu_read_unlock(&cbb_srcu, cbb_srcu_idx);
+}
+
+static void srcu_drain(void)
+{
+	synchronize_srcu(&cbb_srcu);
+}
+
+static void pcpu_rwsem_setup(void)
+{
+	WARN_ON_ONCE(percpu_init_rwsem(&cbb_pcpu_rwsem));
+}
+
+static void pcpu_rwsem_enter(void)
+{
+	percpu_down_read(&cbb_pcpu_rwsem);
+}
+
+static void pcpu_rwsem_exit(void)
+{
+	percpu_up_read(&cbb_pcpu_rwsem);
+}
+
+static void pcpu_rwsem_drain(void)
+{
+	percpu_down_write(&cbb_pcpu_rwsem);
+	percpu_up_write(&cbb_pcpu_rwsem);
+}
+
+static void pcpu_rwsem_teardown(void)
+{
+	percpu_free_rwsem(&cbb_pcpu_rwsem);
+}
+
+static void ref_release(struct percpu_ref *ref)
+{
+	complete(&cbb_ref_released);
+}
+
+static void ref_setup(void)
+{
+	reinit_completion(&cbb_ref_released);
+	WARN_ON_ONCE(percpu_ref_init(&cbb_ref, ref_release, 0, GFP_KERNEL));
+}
+
+static void ref_enter(void)
+{
+	WARN_ON_ONCE(!percpu_ref_tryget_live(&cbb_ref));
+}
+
+static void ref_exit(void)
+{
+	percpu_ref_put(&cbb_ref);
+}
+
+static void ref_drain(void)
+{
+	percpu_ref_kill(&cbb_ref);
+	wait_for_completion(&cbb_ref_released);
+}
+
+static void ref_teardown(void)
+{
+	percpu_ref_exit(&cbb_ref);
+}
+
+static const struct cbb_method cbb_methods[] = {
+	{ "rwsem", rwsem_setup, rwsem_enter, rwsem_exit, rwsem_drain },
+	{ "child-barrier", cb_setup, cb_enter, cb_exit, cb_drain },
+	{ "srcu", NULL, srcu_enter, srcu_exit, srcu_drain },
+	{ "pcpu-rwsem", pcpu_rwsem_setup, pcpu_rwsem_enter, pcpu_rwsem_exit,
+	  pcpu_rwsem_drain, pcpu_rwsem_teardown },
+	{ "pcpu-ref", ref_setup, ref_enter, ref_exit, ref_drain, ref_teardown },
+};
+
+struct cbb_reader {
+	const struct cbb_method *m;
+	struct completion entered;
+	struct completion go;
+	struct completion done;
+	u64 t_exit;
+};
+
+static int cbb_reader_fn(void *data)
+{
+	struct cbb_reader *r = data;
+
+	r->m->read_enter();
+	complete(&r->entered);
+	wait_for_completion(&r->go);
+	/* Give the drain time to start waiting. */
+	usleep_range(1000, 1100);
+	r->t_exit = ktime_get_ns();
+	r->m->read_exit();
+	complete(&r->done);
+	return 0;
+}
+
+static int cbb_cmp(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One round; returns the time in ns, or 0 if the reader could not start. */
+static u64 cbb_round(const struct cbb_method *m, bool busy)
+{
+	struct cbb_reader r = { .m = m };
+	struct task_struct *t;
+	u64 t0, t1;
+
+	if (m->setup)
+		m->setup();
+	if (busy) {
+		init_completion(&r.entered);
+		init_completion(&r.go);
+		init_completion(&r.done);
+		t = kthread_run(cbb_reader_fn, &r, "cbb_reader");
+		if (IS_ERR(t))
+			return 0;
+		wait_for_completion(&r.entered);
+		complete(&r.go);
+	}
+	t0 = ktime_get_ns();
+	m->drain();
+	t1 = ktime_get_ns();
+	if (busy) {
+		wait_for_completion(&r.done);
+		t0 = r.t_exit;
+	}
+	if (m->teardown)
+		m->teardown();
+	return t1 > t0 ? t1 - t0 : 1;
+}
+
+static int __init cbb_init(void)
+{
+	u64 *ns;
+	int i, n, c;
+
+	n = clamp(rounds, 1, BENCH_MAX_ROUNDS);
+	ns = kcalloc(n, sizeof(*ns), GFP_KERNEL);
+	if (!ns)
+		return -ENOMEM;
+	for (c = 0; c < 2; c++) {
+		for (i = 0; i < ARRAY_SIZE(cbb_methods); i++) {
+			const struct cbb_method *m = &cbb_methods[i];
+			int k;
+
+			for (k = 0; k < n; k++)
+				ns[k] = cbb_round(m, c);
+			sort(ns, n, sizeof(*ns), cbb_cmp, NULL);
+			pr_info("child_barrier_bench: drain %s %s median %llu min %llu max %llu ns (%d rounds)\n",
+				c ? "busy" : "idle", m->name, ns[n / 2], ns[0],
+				ns[n - 1], n);
+		}
+	}
+	kfree(ns);
+	pr_info("child_barrier_bench: done\n");
+	return -EAGAIN;
+}
+module_init(cbb_init);
+
+MODULE_DESCRIPTION("Drain-side benchmark for child_barrier and its peers");
+MODULE_LICENSE("GPL");
