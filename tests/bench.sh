@@ -34,6 +34,7 @@ for n in 1 2; do
 	done
 done
 mark "drain"
-insmod /child_barrier_bench.ko 2> /dev/null
+insmod /child_barrier_bench.ko
+rmmod child_barrier_bench
 mark "done"
 reboot -f

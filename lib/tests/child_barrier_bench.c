@@ -7,9 +7,8 @@
  *   idle  - nothing in flight: the cost of the drain itself;
  *   busy  - one reader in flight: the time from that reader's exit to the
  *           drain's return, i.e. what the drain adds once the last op ends.
- * Prints one line per method and case, then fails the load (-EAGAIN), so
- * that it can be loaded again.  A benchmark, not a test: nothing here can
- * fail.
+ * Prints one line per method and case; unload it to run it again.  A
+ * benchmark, not a test: nothing here can fail.
  */
 
 #include <linux/child_barrier.h>
@@ -256,9 +255,14 @@ static int __init cbb_init(void)
 	}
 	kfree(ns);
 	pr_info("child_barrier_bench: done\n");
-	return -EAGAIN;
+	return 0;
 }
 module_init(cbb_init);
+
+static void __exit cbb_exit(void)
+{
+}
+module_exit(cbb_exit);
 
 MODULE_DESCRIPTION("Drain-side benchmark for child_barrier and its peers");
 MODULE_LICENSE("GPL");
