@@ -2,21 +2,28 @@
 /*
  * child_barrier - fence run-time child create/remove against parent removal
  *
- * The barrier is one atomic counter and two state bits.
+ * The barrier is CHILD_BARRIER_SLOTS atomic counters, each on its own cache
+ * line, and two state bits.
  *
- * While the barrier is live, @count is the number of ops in flight (>= 0).
- * begin_child_op() increments it unless it is negative; end_child_op()
- * decrements it.  The first drain_and_unregister() adds
- * CHILD_BARRIER_DEAD_BIAS, which makes @count negative for good: from then
- * on every begin fails, and @count climbs back to exactly the bias as the
- * ops in flight end.  The drain sleeps until it sees the bias alone, runs the
- * teardown with no op in flight, sets CHILD_BARRIER_DRAINED and wakes any
- * other drain that waits for it.  Only child_barrier_init() makes the
- * barrier live again.
+ * begin_child_op() increments the slot of the CPU it runs on, unless that
+ * slot is dead; end_child_op() decrements the slot of the CPU it runs on,
+ * which may be another one if the op migrated.  So a single slot means
+ * nothing while live (it may even be negative), but the sum over the slots
+ * is the number of ops in flight.  The first drain_and_unregister() adds
+ * CHILD_BARRIER_DEAD_BIAS to every slot, last slot last: from then on every
+ * begin fails, on any CPU, and the sum climbs back to exactly
+ * CHILD_BARRIER_SLOTS biases as the ops in flight end.  The drain sleeps
+ * until it sees that, runs the teardown with no op in flight, sets
+ * CHILD_BARRIER_DRAINED and wakes any other drain that waits for it.  Only
+ * child_barrier_init() makes the barrier live again.
  *
  * Whether a begin and the drain race or not, both are read-modify-writes of
- * the one counter: either the begin's increment comes first, and the drain
- * waits for the op, or the bias comes first, and the begin fails.
+ * the same slot: either the begin's increment comes first in that slot, and
+ * the drain, which reads every slot after it has biased all of them, counts
+ * the op; or the bias comes first, and the begin fails.  An end tells from
+ * the value its own decrement returns whether the barrier is dead, so it
+ * never touches the barrier after the decrement, which may have let the
+ * drain finish and the owner free the barrier.
  *
  * For lockdep an op is a read trylock of @dep_map (a begin never blocks, as
  * kernfs active references), and the drain is a write lock held across the
@@ -51,11 +58,20 @@
 void __child_barrier_init(struct child_barrier *b, const char *name,
 			  struct lock_class_key *key)
 {
-	atomic_set(&b->count, 0);
+	int i;
+
+	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
+		atomic_set(&b->slot[i].ops, 0);
 	b->state = 0;
 	lockdep_init_map_wait(&b->dep_map, name, key, 0, LD_WAIT_SLEEP);
 }
 EXPORT_SYMBOL_GPL(__child_barrier_init);
+
+static atomic_t *child_barrier_slot(struct child_barrier *b)
+{
+	/* Any slot is correct; the current CPU's keeps the line local. */
+	return &b->slot[raw_smp_processor_id() % CHILD_BARRIER_SLOTS].ops;
+}
 
 /**
  * begin_child_op() - enter an op: a child create or remove
@@ -72,13 +88,18 @@ EXPORT_SYMBOL_GPL(__child_barrier_init);
  */
 bool begin_child_op(struct child_barrier *b)
 {
+	atomic_t *ops = child_barrier_slot(b);
+	int old = atomic_read(ops);
+
 	/*
 	 * Fully ordered when it succeeds.  Against the drain only the order of
-	 * the two read-modify-writes of @count matters (see the top of this
+	 * the two read-modify-writes of this slot matters (see the top of this
 	 * file), so no further barrier is needed.
 	 */
-	if (!atomic_inc_unless_negative(&b->count))
-		return false;
+	do {
+		if (unlikely(old < CHILD_BARRIER_DEAD_LIMIT))
+			return false;
+	} while (!atomic_try_cmpxchg(ops, &old, old + 1));
 	rwsem_acquire_read(&b->dep_map, 0, 1, _RET_IP_);
 	return true;
 }
@@ -93,17 +114,20 @@ EXPORT_SYMBOL_GPL(begin_child_op);
  * with the drain's acquire read of the counter.  After it returns the
  * caller must not touch the parent: its drain may have finished.
  *
- * An end without a matching begin warns once and changes nothing.
+ * An end without a matching begin warns once and changes nothing (with
+ * lockdep; without it, the drain warns once it finds more ends than begins,
+ * and does not wait for the ops the extra end hid).
  *
  * Context: Any context but NMI, in the task that began the op.
  */
 void end_child_op(struct child_barrier *b)
 {
-	int old = atomic_read(&b->count);
-
-	if (WARN_ON_ONCE(old == 0 || old == CHILD_BARRIER_DEAD_BIAS))
+#ifdef CONFIG_LOCKDEP
+	/* Slots cannot tell a missing begin; lockdep can. */
+	if (WARN_ON_ONCE(debug_locks &&
+			 lockdep_is_held(b) == LOCK_STATE_NOT_HELD))
 		return;
-
+#endif
 	/* Before the decrement: after it, @b may be gone. */
 	rwsem_release(&b->dep_map, _RET_IP_);
 
@@ -111,22 +135,34 @@ void end_child_op(struct child_barrier *b)
 	 * Fully ordered: releases the op's stores to the drain's
 	 * atomic_read_acquire() in child_barrier_ops_done(), and orders the
 	 * decrement before wake_up_var() looks for waiters, which pairs with
-	 * set_current_state() in the drain's wait_var_event_timeout().
+	 * set_current_state() in the drain's wait_var_event_timeout().  Only
+	 * the returned value is used: @b is not touched after this.
 	 */
-	do {
-		if (WARN_ON_ONCE(old == 0 || old == CHILD_BARRIER_DEAD_BIAS))
-			return;
-	} while (!atomic_try_cmpxchg(&b->count, &old, old - 1));
-
-	if (old - 1 == CHILD_BARRIER_DEAD_BIAS)
-		wake_up_var(&b->count);
+	if (atomic_dec_return(child_barrier_slot(b)) < CHILD_BARRIER_DEAD_LIMIT)
+		wake_up_var(b);
 }
 EXPORT_SYMBOL_GPL(end_child_op);
 
+/* Ops in flight, once every slot is dead. */
+static long child_barrier_ops(struct child_barrier *b)
+{
+	long n = 0;
+	int i;
+
+	/* Acquire: pairs with the fully ordered decrement in end_child_op(). */
+	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
+		n += atomic_read_acquire(&b->slot[i].ops) -
+		     (long)CHILD_BARRIER_DEAD_BIAS;
+	return n;
+}
+
 static bool child_barrier_ops_done(struct child_barrier *b)
 {
-	/* Acquire: pairs with the fully ordered decrement in end_child_op(). */
-	return atomic_read_acquire(&b->count) == CHILD_BARRIER_DEAD_BIAS;
+	long n = child_barrier_ops(b);
+
+	/* Below zero only if some end_child_op() had no begin. */
+	WARN_ON_ONCE(n < 0);
+	return n <= 0;
 }
 
 static bool child_barrier_drained(struct child_barrier *b)
@@ -144,15 +180,14 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 			       unsigned long ip)
 {
 	unsigned int waited = 0;
-	void *var = first ? (void *)&b->count : (void *)&b->state;
+	void *var = first ? (void *)b : (void *)&b->state;
 
 	while (!wait_var_event_timeout(var, first ? child_barrier_ops_done(b) :
 				       child_barrier_drained(b),
 				       CHILD_BARRIER_REPORT_SECS * HZ)) {
 		waited += CHILD_BARRIER_REPORT_SECS;
 		pr_warn("child_barrier: drain from %pS waiting for %d op(s) for %u s%s\n",
-			(void *)ip,
-			atomic_read(&b->count) - CHILD_BARRIER_DEAD_BIAS, waited,
+			(void *)ip, (int)child_barrier_ops(b), waited,
 			first ? "" : ", behind an earlier drain");
 		if (waited == CHILD_BARRIER_REPORT_SECS)
 			debug_show_all_locks();
@@ -187,6 +222,8 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 void drain_and_unregister(struct child_barrier *b,
 			  void (*teardown)(void *arg), void *arg)
 {
+	int i;
+
 	might_sleep();
 
 	rwsem_acquire(&b->dep_map, 0, 0, _RET_IP_);
@@ -201,11 +238,13 @@ void drain_and_unregister(struct child_barrier *b,
 	}
 
 	/*
-	 * Fully ordered.  From here on every begin_child_op() fails, and
-	 * @count counts down to the bias as the ops in flight end.
+	 * Fully ordered, slot by slot, last slot last.  From here on every
+	 * begin_child_op() fails, and the sum counts down to the biases as the
+	 * ops in flight end.
 	 */
-	if (atomic_add_return(CHILD_BARRIER_DEAD_BIAS, &b->count) !=
-	    CHILD_BARRIER_DEAD_BIAS) {
+	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
+		atomic_add_return(CHILD_BARRIER_DEAD_BIAS, &b->slot[i].ops);
+	if (!child_barrier_ops_done(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, true, _RET_IP_);
 	}

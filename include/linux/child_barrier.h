@@ -28,15 +28,29 @@
 #define _LINUX_CHILD_BARRIER_H
 
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/cleanup.h>
 #include <linux/compiler.h>
 #include <linux/limits.h>
 #include <linux/lockdep.h>
 #include <linux/types.h>
 
+/*
+ * Ops are counted in CHILD_BARRIER_SLOTS counters, each on a cache line of
+ * its own; an op counts in the slot of the CPU it runs on, so that ops on
+ * different CPUs do not share a cache line (up to this many CPUs).
+ */
+#define CHILD_BARRIER_SLOTS		8
+
+/* One slot: ops begun minus ops ended on its CPUs, plus the bias once dead. */
+struct child_barrier_slot {
+	atomic_t		ops;
+} ____cacheline_aligned_in_smp;
+
 /**
  * struct child_barrier - fence between child ops and parent removal
- * @count: ops in flight, plus %CHILD_BARRIER_DEAD_BIAS once the drain started
+ * @slot: per-CPU-group op counters; the drain adds %CHILD_BARRIER_DEAD_BIAS
+ *	to each
  * @state: %CHILD_BARRIER_DRAINING and %CHILD_BARRIER_DRAINED bits
  * @dep_map: lockdep map; an op is a read trylock, the drain a write lock
  *
@@ -44,7 +58,7 @@
  * no per-op state: an op that needs state keeps it on its caller's stack.
  */
 struct child_barrier {
-	atomic_t		count;
+	struct child_barrier_slot slot[CHILD_BARRIER_SLOTS];
 	unsigned long		state;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map	dep_map;
@@ -52,10 +66,13 @@ struct child_barrier {
 };
 
 /*
- * @count is negative exactly while the barrier is dead: the drain adds this
- * bias once and only child_barrier_init() takes it away again.
+ * A live slot stays within +-2^29 (ops migrate between CPUs, so a slot may
+ * go below zero); the drain adds this bias to every slot, and only
+ * child_barrier_init() takes it away again.  A slot below
+ * CHILD_BARRIER_DEAD_LIMIT is dead.
  */
-#define CHILD_BARRIER_DEAD_BIAS		(INT_MIN + 1)
+#define CHILD_BARRIER_DEAD_BIAS		(INT_MIN / 2)
+#define CHILD_BARRIER_DEAD_LIMIT	(INT_MIN / 4)
 
 /* Bits in @state, each set once per life of the barrier. */
 enum {
@@ -100,7 +117,9 @@ void drain_and_unregister(struct child_barrier *b,
  */
 static inline bool child_barrier_is_dead(const struct child_barrier *b)
 {
-	return atomic_read(&b->count) < 0;
+	/* The drain kills the last slot last. */
+	return atomic_read(&b->slot[CHILD_BARRIER_SLOTS - 1].ops) <
+	       CHILD_BARRIER_DEAD_LIMIT;
 }
 
 /**

@@ -64,6 +64,21 @@ struct cb_ctx {
 	unsigned int teardown_missed;
 };
 
+/* Ops in flight, read from the slots: a test may look inside. */
+static int cb_in_flight(struct child_barrier *b)
+{
+	long n = 0;
+	int i;
+
+	for (i = 0; i < CHILD_BARRIER_SLOTS; i++) {
+		int v = atomic_read(&b->slot[i].ops);
+
+		n += v < CHILD_BARRIER_DEAD_LIMIT ?
+		     v - (long)CHILD_BARRIER_DEAD_BIAS : v;
+	}
+	return n;
+}
+
 static void cb_teardown(void *arg)
 {
 	struct cb_ctx *ctx = arg;
@@ -221,10 +236,10 @@ static void child_barrier_test_live(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
 	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
 	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 2);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 2);
 	end_child_op(&ctx->b);
 	end_child_op(&ctx->b);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
 	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
 	cb_finish(test, ctx);
 }
@@ -302,7 +317,7 @@ static int cb_scoped_op(struct child_barrier *b, int *in_flight)
 	CLASS(child_op, op)(b);
 	if (!op)
 		return -ENODEV;
-	*in_flight = atomic_read(&b->count);
+	*in_flight = cb_in_flight(b);
 	return 0;
 }
 
@@ -314,7 +329,7 @@ static void child_barrier_test_class(struct kunit *test)
 
 	KUNIT_EXPECT_EQ(test, cb_scoped_op(&ctx->b, &in_flight), 0);
 	KUNIT_EXPECT_EQ(test, in_flight, 1);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
 	cb_drain(test, ctx);
 	KUNIT_EXPECT_EQ(test, cb_scoped_op(&ctx->b, &in_flight), -ENODEV);
 	cb_finish(test, ctx);
@@ -326,18 +341,22 @@ static void child_barrier_test_class(struct kunit *test)
  */
 static void child_barrier_test_unbalanced_end(struct kunit *test)
 {
-	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_ctx *ctx;
 	struct cb_drain *d;
 
+	/* Only lockdep tells an end without a begin from a migrated op. */
+	if (!IS_ENABLED(CONFIG_LOCKDEP) || !debug_locks)
+		kunit_skip(test, "needs lockdep");
+	ctx = cb_ctx_alloc(test);
 	pr_info("child_barrier_kunit: expected WARNING from end_child_op() follows\n");
 	end_child_op(&ctx->b);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
 	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
 
 	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
 	end_child_op(&ctx->b);
 	end_child_op(&ctx->b);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 0);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
 
 	/* The drain still finishes: nothing was lost or underflowed. */
 	d = cb_start_drain(test, ctx);
@@ -386,7 +405,7 @@ static void child_barrier_test_many_sleeping_ops(struct kunit *test)
 
 	for (i = 0; i < 8; i++)
 		KUNIT_ASSERT_TRUE(test, cb_start_op(test, ctx, true, 5 + 5 * i)->began);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->b.count), 8);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 8);
 
 	d = cb_start_drain(test, ctx);
 	for (i = 0; i < ctx->nr_ops; i++)
