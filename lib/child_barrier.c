@@ -10,9 +10,10 @@
  * which may be another one if the op migrated.  So a single slot means
  * nothing while live (it may even be negative), but the sum over the slots
  * is the number of ops in flight.  The first drain_and_unregister() adds
- * CHILD_BARRIER_DEAD_BIAS to every slot, last slot last: from then on every
- * begin fails, on any CPU, and the sum climbs back to exactly
- * CHILD_BARRIER_SLOTS biases as the ops in flight end.  The drain sleeps
+ * CHILD_BARRIER_DEAD_BIAS to every slot in use (child_barrier_nr_slots(),
+ * at most one per possible CPU), last slot last: from then on every begin
+ * fails, on any CPU, and the sum climbs back to exactly one bias per slot
+ * as the ops in flight end.  The drain sleeps
  * until it sees that, runs the teardown with no op in flight, sets
  * CHILD_BARRIER_DRAINED and wakes any other drain that waits for it.  Only
  * child_barrier_init() makes the barrier live again.
@@ -69,8 +70,12 @@ EXPORT_SYMBOL_GPL(__child_barrier_init);
 
 static atomic_t *child_barrier_slot(struct child_barrier *b)
 {
-	/* Any slot is correct; the current CPU's keeps the line local. */
-	return &b->slot[raw_smp_processor_id() % CHILD_BARRIER_SLOTS].ops;
+	/*
+	 * Any slot is correct; the current CPU's keeps the line local.  With
+	 * at most CHILD_BARRIER_SLOTS CPUs this is below
+	 * child_barrier_nr_slots().
+	 */
+	return &b->slot[raw_smp_processor_id() & (CHILD_BARRIER_SLOTS - 1)].ops;
 }
 
 /**
@@ -146,11 +151,11 @@ EXPORT_SYMBOL_GPL(end_child_op);
 /* Ops in flight, once every slot is dead. */
 static long child_barrier_ops(struct child_barrier *b)
 {
+	unsigned int i;
 	long n = 0;
-	int i;
 
 	/* Acquire: pairs with the fully ordered decrement in end_child_op(). */
-	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
+	for (i = 0; i < child_barrier_nr_slots(); i++)
 		n += atomic_read_acquire(&b->slot[i].ops) -
 		     (long)CHILD_BARRIER_DEAD_BIAS;
 	return n;
@@ -222,7 +227,7 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 void drain_and_unregister(struct child_barrier *b,
 			  void (*teardown)(void *arg), void *arg)
 {
-	int i;
+	unsigned int i;
 
 	might_sleep();
 
@@ -242,7 +247,7 @@ void drain_and_unregister(struct child_barrier *b,
 	 * begin_child_op() fails, and the sum counts down to the biases as the
 	 * ops in flight end.
 	 */
-	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
+	for (i = 0; i < child_barrier_nr_slots(); i++)
 		atomic_add_return(CHILD_BARRIER_DEAD_BIAS, &b->slot[i].ops);
 	if (!child_barrier_ops_done(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);

@@ -46,12 +46,26 @@ for b in range(1, boots + 1):
             drains.setdefault((m.group(1), m.group(2)), []).append(int(m.group(3)))
 
 
+def boot_med(b, key):
+    runs = reads.get(key, [])
+    return statistics.median(runs[b]) if b < len(runs) and runs[b] else None
+
+
 def med(key):
-    runs = [v for boot in reads.get(key, []) for v in boot]
-    if not runs:
+    per_boot = [statistics.median(r) for r in reads.get(key, []) if r]
+    if not per_boot:
         return None, None, None
-    per_boot = [statistics.median(b) for b in reads[key] if b]
-    return statistics.median(runs), min(per_boot), max(per_boot)
+    return statistics.median(per_boot), min(per_boot), max(per_boot)
+
+
+def ratio(num, den):
+    """Median over boots of num/den, each measured in the same boot."""
+    rs = []
+    for b in range(boots):
+        n, d = boot_med(b, num), boot_med(b, den)
+        if n and d:
+            rs.append(n / d)
+    return statistics.median(rs) if rs else None
 
 
 insns = {}
@@ -62,11 +76,13 @@ try:
 except OSError:
     pass
 
-base, _, _ = med(("rwsem-try", 1))
+BASE = ("rwsem-try", 1)
 print("Read side: ns per enter/exit pair per reader, median of %d boots"
-      " (range of per-boot medians); ratio to rwsem-try with 1 reader" % boots)
+      " (range of per-boot medians); ratios are taken within each boot, then"
+      " the median; ratio to rwsem-try with 1 reader" % boots)
 print("%-14s %22s %6s %22s %6s %7s %8s" % ("op", "1 reader ns", "ratio",
       "2 readers ns", "ratio", "2r/1r", "lock+fence"))
+fmt = lambda v: "%.2f" % v if v is not None else "-"
 for op in OPS:
     m1, lo1, hi1 = med((op, 1))
     m2, lo2, hi2 = med((op, 2))
@@ -74,10 +90,10 @@ for op in OPS:
         print("%-14s %22s" % (op, "no data"))
         continue
     f = lambda m, lo, hi: "%.2f (%.2f-%.2f)" % (m, lo, hi) if m is not None else "-"
-    r = lambda m: "%.2f" % (m / base) if m is not None and base else "-"
     print("%-14s %22s %6s %22s %6s %7s %8s" % (
-        op, f(m1, lo1, hi1), r(m1), f(m2, lo2, hi2), r(m2),
-        "%.2f" % (m2 / m1) if m2 else "-", insns.get(op, "-")))
+        op, f(m1, lo1, hi1), fmt(ratio((op, 1), BASE)), f(m2, lo2, hi2),
+        fmt(ratio((op, 2), BASE)), fmt(ratio((op, 2), (op, 1))),
+        insns.get(op, "-")))
 
 print()
 print("Drain side: ns, median of per-boot medians (21 rounds each);"
@@ -97,9 +113,6 @@ for mth in DRAINS:
     print("%-14s %14s %7s %14s %7s" % tuple(row))
 
 print()
-cb1, _, _ = med(("child-barrier", 1))
-cb2, _, _ = med(("child-barrier", 2))
-sr1, _, _ = med(("srcu", 1))
 di = drains.get(("idle", "child-barrier"))
 dr = drains.get(("idle", "rwsem"))
 
@@ -111,16 +124,17 @@ def goal(text, ok, figures):
 print("goal 1 (mdev creations/s >= 0.97x, unregister per child no worse): "
       "NOT MET (not measured: the A/B boots of pristine and converted kernels"
       " are not in make bench yet)")
-if cb1 and sr1:
-    goal("2a (pair <= 1.1x SRCU, 1 reader)", cb1 <= 1.1 * sr1,
-         "%.2f ns vs %.2f ns, %.2fx" % (cb1, sr1, cb1 / sr1))
-if cb1 and cb2:
-    goal("2b (2 readers within 1.1x of 1)", cb2 <= 1.1 * cb1,
-         "%.2f ns vs %.2f ns, %.2fx" % (cb2, cb1, cb2 / cb1))
+r = ratio(("child-barrier", 1), ("srcu", 1))
+if r:
+    goal("2a (pair <= 1.1x SRCU, 1 reader)", r <= 1.1, "%.2fx SRCU" % r)
+r = ratio(("child-barrier", 2), ("child-barrier", 1))
+if r:
+    goal("2b (2 readers within 1.1x of 1)", r <= 1.1, "%.2fx" % r)
 if di and dr:
+    rs = statistics.median([a / b for a, b in zip(di, dr)])
     goal("2c (idle drain within 2x of down_write/up_write, no grace period)",
-         statistics.median(di) <= 2 * statistics.median(dr),
-         "%d ns vs %d ns" % (statistics.median(di), statistics.median(dr)))
+         rs <= 2, "%.2fx: %d ns vs %d ns" % (rs, statistics.median(di),
+                                             statistics.median(dr)))
 if "child-barrier" in insns:
     goal("3 (at most 2 full barriers per pair)",
          int(insns["child-barrier"]) <= 2,

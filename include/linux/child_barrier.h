@@ -31,16 +31,24 @@
 #include <linux/cache.h>
 #include <linux/cleanup.h>
 #include <linux/compiler.h>
+#include <linux/cpumask.h>
 #include <linux/limits.h>
 #include <linux/lockdep.h>
 #include <linux/types.h>
 
 /*
- * Ops are counted in CHILD_BARRIER_SLOTS counters, each on a cache line of
- * its own; an op counts in the slot of the CPU it runs on, so that ops on
- * different CPUs do not share a cache line (up to this many CPUs).
+ * Ops are counted in up to CHILD_BARRIER_SLOTS counters (a power of two),
+ * each on a cache line of its own; an op counts in the slot of the CPU it
+ * runs on (CPU number modulo the slots), so that ops on different CPUs do
+ * not share a cache line, up to this many CPUs.  Only the first
+ * child_barrier_nr_slots() slots are ever used.
  */
 #define CHILD_BARRIER_SLOTS		8
+
+static inline unsigned int child_barrier_nr_slots(void)
+{
+	return min_t(unsigned int, nr_cpu_ids, CHILD_BARRIER_SLOTS);
+}
 
 /* One slot: ops begun minus ops ended on its CPUs, plus the bias once dead. */
 struct child_barrier_slot {
@@ -118,7 +126,7 @@ void drain_and_unregister(struct child_barrier *b,
 static inline bool child_barrier_is_dead(const struct child_barrier *b)
 {
 	/* The drain kills the last slot last. */
-	return atomic_read(&b->slot[CHILD_BARRIER_SLOTS - 1].ops) <
+	return atomic_read(&b->slot[child_barrier_nr_slots() - 1].ops) <
 	       CHILD_BARRIER_DEAD_LIMIT;
 }
 
