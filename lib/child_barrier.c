@@ -199,6 +199,22 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 	}
 }
 
+/*
+ * Kill slot 0, unless a drain did already: the first drain is the one whose
+ * bias makes slot 0 dead.  Fully ordered when it succeeds.
+ */
+static bool child_barrier_claim(struct child_barrier *b)
+{
+	atomic_t *first = &b->slot[0].ops;
+	int old = atomic_read(first);
+
+	do {
+		if (old < CHILD_BARRIER_DEAD_LIMIT)
+			return false;
+	} while (!atomic_try_cmpxchg(first, &old, old + CHILD_BARRIER_DEAD_BIAS));
+	return true;
+}
+
 /**
  * drain_and_unregister() - kill the barrier, wait for ops, run the teardown
  * @b: the parent's barrier
@@ -233,8 +249,14 @@ void drain_and_unregister(struct child_barrier *b,
 
 	rwsem_acquire(&b->dep_map, 0, 0, _RET_IP_);
 
-	if (test_and_set_bit(CHILD_BARRIER_DRAINING, &b->state)) {
+	if (!child_barrier_claim(b)) {
 		/* Another drain is first: wait until it is done. */
+		set_bit(CHILD_BARRIER_WAITING, &b->state);
+		/*
+		 * WAITING before DRAINED is read: pairs with the barrier after
+		 * set_bit(DRAINED) below, so that one of us sees the other.
+		 */
+		smp_mb__after_atomic();
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, false, _RET_IP_);
 		lock_acquired(&b->dep_map, _RET_IP_);
@@ -243,11 +265,11 @@ void drain_and_unregister(struct child_barrier *b,
 	}
 
 	/*
-	 * Fully ordered, slot by slot, last slot last.  From here on every
-	 * begin_child_op() fails, and the sum counts down to the biases as the
-	 * ops in flight end.
+	 * Fully ordered, slot by slot, last slot last; slot 0 was killed by
+	 * the claim.  From here on every begin_child_op() fails, and the sum
+	 * counts down to the biases as the ops in flight end.
 	 */
-	for (i = 0; i < child_barrier_nr_slots(); i++)
+	for (i = 1; i < child_barrier_nr_slots(); i++)
 		atomic_add_return(CHILD_BARRIER_DEAD_BIAS, &b->slot[i].ops);
 	if (!child_barrier_ops_done(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
@@ -267,10 +289,13 @@ void drain_and_unregister(struct child_barrier *b,
 	smp_mb__before_atomic();
 	set_bit(CHILD_BARRIER_DRAINED, &b->state);
 	/*
-	 * The bit before wake_up_var() looks for waiters: pairs with
-	 * set_current_state() in their wait_var_event().
+	 * DRAINED before WAITING is read: pairs with the barrier after
+	 * set_bit(WAITING) above.  It also orders the bit before
+	 * wake_up_var() looks for waiters, which pairs with
+	 * set_current_state() in their wait_var_event_timeout().
 	 */
 	smp_mb__after_atomic();
-	wake_up_var(&b->state);
+	if (test_bit(CHILD_BARRIER_WAITING, &b->state))
+		wake_up_var(&b->state);
 }
 EXPORT_SYMBOL_GPL(drain_and_unregister);

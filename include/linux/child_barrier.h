@@ -59,7 +59,7 @@ struct child_barrier_slot {
  * struct child_barrier - fence between child ops and parent removal
  * @slot: per-CPU-group op counters; the drain adds %CHILD_BARRIER_DEAD_BIAS
  *	to each
- * @state: %CHILD_BARRIER_DRAINING and %CHILD_BARRIER_DRAINED bits
+ * @state: %CHILD_BARRIER_WAITING and %CHILD_BARRIER_DRAINED bits
  * @dep_map: lockdep map; an op is a read trylock, the drain a write lock
  *
  * Embed it in the parent and set it up with child_barrier_init().  It holds
@@ -84,8 +84,8 @@ struct child_barrier {
 
 /* Bits in @state, each set once per life of the barrier. */
 enum {
-	CHILD_BARRIER_DRAINING,		/* a drain has started */
-	CHILD_BARRIER_DRAINED,		/* that drain's teardown has run */
+	CHILD_BARRIER_WAITING,		/* a second drain waits for the first */
+	CHILD_BARRIER_DRAINED,		/* the first drain's teardown has run */
 };
 
 void __child_barrier_init(struct child_barrier *b, const char *name,
