@@ -491,53 +491,24 @@ static void mdev_test_too_many(struct kunit *test)
 }
 
 /*
- * Race 1, in its own window: a create is held inside device_add(), before
- * its child is linked under the parent, when unregistration starts.  The
- * walk of the children cannot see it, so unregistration must wait for the
- * create as a whole; afterwards no child is left behind.
+ * Race 1: a create is held at @gate when unregistration starts.  It was
+ * inside its op when the drain began, so unregistration waits for it, the
+ * create succeeds, and the teardown then removes its child: none is left.
  */
-static void mdev_test_create_vs_unregister_walk(struct kunit *test)
+static void mk_race_create(struct kunit *test, struct mk_gate *gate)
 {
 	struct mk_ctx *ctx = test->priv;
 	struct mk_parent *p = mk_register(test, ctx);
 	struct mk_job *create, *unreg;
 
-	create = mk_start_held(test, &ctx->add_gate, MK_CREATE, &p->types[0], NULL);
-	unreg = mk_start_unregister(test);
-
-	msleep(MK_SETTLE_MS);
-	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
-
-	complete(&ctx->add_gate.release);
-	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
-	KUNIT_EXPECT_TRUE(test, mk_wait(create));
-	KUNIT_EXPECT_TRUE(test, create->ret == 0 || create->ret == -ENODEV);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes),
-			atomic_read(&ctx->probes));
-	mk_expect_clean(test, ctx);
-	mk_finish(test);
-}
-
-/*
- * Race 1, with the create held later, in probe: unregistration waits for
- * it.  The create
- * was inside its op when the drain began, so it succeeds, and the teardown
- * then removes its child.
- */
-static void mdev_test_create_vs_unregister(struct kunit *test)
-{
-	struct mk_ctx *ctx = test->priv;
-	struct mk_parent *p = mk_register(test, ctx);
-	struct mk_job *create, *unreg;
-
-	create = mk_start_held(test, &ctx->probe_gate, MK_CREATE, &p->types[0], NULL);
+	create = mk_start_held(test, gate, MK_CREATE, &p->types[0], NULL);
 	unreg = mk_start_unregister(test);
 
 	msleep(MK_SETTLE_MS);
 	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
 	KUNIT_EXPECT_FALSE(test, completion_done(&create->done));
 
-	complete(&ctx->probe_gate.release);
+	complete(&gate->release);
 	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
 	KUNIT_EXPECT_TRUE(test, mk_wait(create));
 	KUNIT_EXPECT_EQ(test, create->ret, 0);
@@ -545,6 +516,22 @@ static void mdev_test_create_vs_unregister(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
 	mk_expect_clean(test, ctx);
 	mk_finish(test);
+}
+
+/*
+ * Race 1 in its own window: the create is held inside device_add(), before
+ * its child is linked under the parent, where the walk of the children
+ * cannot see it.
+ */
+static void mdev_test_create_vs_unregister_walk(struct kunit *test)
+{
+	mk_race_create(test, &((struct mk_ctx *)test->priv)->add_gate);
+}
+
+/* Race 1 with the create held later, in the driver's probe. */
+static void mdev_test_create_vs_unregister(struct kunit *test)
+{
+	mk_race_create(test, &((struct mk_ctx *)test->priv)->probe_gate);
 }
 
 /*
