@@ -13,10 +13,11 @@
  * CHILD_BARRIER_DEAD_BIAS to every slot in use (child_barrier_nr_slots(),
  * at most one per possible CPU), last slot last: from then on every begin
  * fails, on any CPU, and the sum climbs back to exactly one bias per slot
- * as the ops in flight end.  The drain sleeps
- * until it sees that, runs the teardown with no op in flight, sets
- * CHILD_BARRIER_DRAINED and wakes any other drain that waits for it.  Only
- * child_barrier_init() makes the barrier live again.
+ * as the ops in flight end.  The first drain is the one whose bias kills
+ * slot 0; it sleeps until the sum is back to the biases, runs the teardown
+ * with no op in flight, sets CHILD_BARRIER_DRAINED and wakes a second drain
+ * if one set CHILD_BARRIER_WAITING.  Only child_barrier_init() makes the
+ * barrier live again.
  *
  * Whether a begin and the drain race or not, both are read-modify-writes of
  * the same slot: either the begin's increment comes first in that slot, and
