@@ -4,7 +4,9 @@
 BUILD=$top/build
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 PRISTINE=$BUILD/linux-source-6.12
-TREE=$BUILD/linux
+# The prepared tree; scripts/bench prepares a second one, without the mdev
+# conversion, by setting TREE and SKIP_PATCHES.
+TREE=${TREE:-$BUILD/linux}
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
@@ -19,8 +21,14 @@ overlay_files() {
 	done | sort
 }
 
+# patches/*.patch in order, less those whose name starts with a number in
+# SKIP_PATCHES (e.g. SKIP_PATCHES=0003).
 patch_list() {
-	ls "$top"/patches/*.patch 2>/dev/null | sort
+	local p n
+	for p in $(ls "$top"/patches/*.patch 2>/dev/null | sort); do
+		n=$(basename "$p")
+		[[ " ${SKIP_PATCHES:-} " == *" ${n%%-*} "* ]] || echo "$p"
+	done
 }
 
 # Files that patches/*.patch (or the patches given) change.
