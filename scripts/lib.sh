@@ -5,8 +5,8 @@ BUILD=$top/build
 TARBALL=/usr/src/linux-source-6.12.tar.xz
 PRISTINE=$BUILD/linux-source-6.12
 # The prepared tree; scripts/bench prepares a second one, without the mdev
-# conversion, by setting TREE and SKIP_PATCHES.
-TREE=${TREE:-$BUILD/linux}
+# conversion, by setting KTREE and SKIP_PATCHES.
+TREE=${KTREE:-$BUILD/linux}
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
