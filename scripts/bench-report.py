@@ -116,8 +116,8 @@ for mth in DRAINS:
 
 # mdev A/B: A = pristine mdev core (unreg_sem), B = converted (child_barrier).
 # Each boot logs "[  secs] bench: mdev STEP start|end" lines; a boot's
-# figure is the median over its rounds.  A boot with an error marker or
-# without "done" is left out.
+# figure is the median over its rounds.  A boot with an error marker, a
+# kernel splat or without "done" is left out.
 def mdev_boot(path):
     try:
         lines = open(path).read().splitlines()
@@ -127,6 +127,8 @@ def mdev_boot(path):
     for line in lines:
         if "bench: done" in line:
             done = True
+        if re.search(r"WARNING:|BUG:|Oops|Call Trace", line):
+            errors += 1
         m = re.match(r"^\[\s*([\d.]+)\] bench: mdev (.*)$", line)
         if not m:
             continue
