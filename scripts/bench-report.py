@@ -179,7 +179,6 @@ def mdev_table(cpus):
         row.append("%.3f" % (meds["B"] / meds["A"]))
         res[key] = (meds["A"], meds["B"], max(r[key] for r in runs["A"]))
         print("%-30s %22s %22s %6s" % tuple(row))
-    res["boots"] = (len(runs["A"]), len(runs["B"]))
     return res
 
 

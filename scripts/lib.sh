@@ -39,3 +39,19 @@ patched_files() {
 	done | sort -u
 }
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
+
+# make_initramfs INIT CPIO [FILE...]: a gzipped initramfs with busybox,
+# INIT as /init and the FILEs in /.
+make_initramfs() {
+	local init=$1 cpio=$2 root
+	shift 2
+	root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+	mkdir -p "$root/bin"
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	cp "$init" "$root/init"
+	chmod +x "$root/init"
+	[ $# -eq 0 ] || cp "$@" "$root/"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$cpio"
+	rm -rf "$root"
+}

@@ -214,8 +214,11 @@ static u64 cbb_round(const struct cbb_method *m, bool busy)
 		init_completion(&r.go);
 		init_completion(&r.done);
 		t = kthread_run(cbb_reader_fn, &r, "cbb_reader");
-		if (IS_ERR(t))
+		if (IS_ERR(t)) {
+			if (m->teardown)
+				m->teardown();
 			return 0;
+		}
 		wait_for_completion(&r.entered);
 		complete(&r.go);
 	}

@@ -576,10 +576,10 @@ static void child_barrier_test_stress(struct kunit *test)
 			init_completion(&s->done[i]);
 
 		for (i = 0; i < nr; i++) {
-			cb_workers[i].s = s;
-			cb_workers[i].id = i;
 			struct task_struct *t;
 
+			cb_workers[i].s = s;
+			cb_workers[i].id = i;
 			t = kthread_run(cb_stress_worker, &cb_workers[i],
 					"cb_stress/%u", i);
 			KUNIT_ASSERT_FALSE(test, IS_ERR(t));
