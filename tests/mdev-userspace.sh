@@ -1,39 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# /init of the busybox initramfs that scripts/mdev-userspace boots: drives
+# /init of the busybox initramfs that `scripts/userspace mdev` boots: drives
 # mdev through sysfs as a user would, with the mtty sample as a module.
 # Prints "mdev-userspace: PASS|FAIL NAME" per check and "mdev-userspace:
 # done" at the end, then powers off.
 
-/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
-/bin/busybox --install -s
-mount -t proc proc /proc
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev
+T=mdev-userspace
+. /guest-lib.sh
 
 ROUNDS=50
 MTTY=/sys/class/mdev_bus/mtty
 DEVS=/sys/bus/mdev/devices
-pass=0
-fail=0
-
-ok() { echo "mdev-userspace: PASS $*"; pass=$((pass + 1)); }
-bad() { echo "mdev-userspace: FAIL $*"; fail=$((fail + 1)); }
-# check NAME COMMAND...: PASS if COMMAND succeeds.
-check() { n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
 
 nr_devs() { ls "$DEVS" 2>/dev/null | wc -l; }
 uuid() { cat /proc/sys/kernel/random/uuid; }
-# wr VALUE FILE: write without a newline; print the error text, if any
-# (cat reports a failed write as "cat: write error: TEXT").
-wr() { (printf '%s' "$1" | cat > "$2") 2>&1 | sed 's/.*: //'; }
-# expect_err TEXT VALUE FILE: the write fails with TEXT.
-expect_err() { e=$(wr "$2" "$3"); [ "$e" = "$1" ] || { echo "  got '$e', want '$1'"; false; }; }
-# expect_ok VALUE FILE: the write succeeds.
-expect_ok() { e=$(wr "$1" "$2"); [ -z "$e" ] || { echo "  got '$e'"; false; }; }
-
-echo "mdev-userspace: $(grep -c ^processor /proc/cpuinfo) CPUs"
 insmod /mtty.ko || bad "insmod mtty"
 T1=$(ls -d $MTTY/mdev_supported_types/*-1)
 T2=$(ls -d $MTTY/mdev_supported_types/*-2)
@@ -114,7 +95,4 @@ check "$ROUNDS rounds of insmod/rmmod under create/remove loops" \
 check "the loops created and removed devices" [ "$created" -gt 0 -a "$removed" -gt 0 ]
 check "no device left at the end" [ "$(nr_devs)" -eq 0 ]
 
-echo "mdev-userspace: $pass passed, $fail failed"
-echo "mdev-userspace: done"
-# No ACPI power-off here: reboot, and qemu -no-reboot exits.
-reboot -f
+guest_done

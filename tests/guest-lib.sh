@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by the /init scripts of the busybox initramfs that scripts/userspace
+# boots: mounts, and the PASS/FAIL helpers.  Set T (the run's name) first.
+# Each check prints "$T: PASS|FAIL NAME"; guest_done prints the totals and
+# "$T: done", then reboots (qemu runs with -no-reboot and exits).
+
+/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+pass=0
+fail=0
+
+ok() { echo "$T: PASS $*"; pass=$((pass + 1)); }
+bad() { echo "$T: FAIL $*"; fail=$((fail + 1)); }
+# check NAME COMMAND...: PASS if COMMAND succeeds.
+check() { n=$1; shift; if "$@"; then ok "$n"; else bad "$n"; fi; }
+
+# wr VALUE FILE: write without a newline; print the error text, if any
+# (cat reports a failed write as "cat: write error: TEXT").
+wr() { (printf '%s' "$1" | cat > "$2") 2>&1 | sed 's/.*: //'; }
+# expect_err TEXT VALUE FILE: the write fails with TEXT.
+expect_err() { e=$(wr "$2" "$3"); [ "$e" = "$1" ] || { echo "  got '$e', want '$1'"; false; }; }
+# expect_ok VALUE FILE: the write succeeds.
+expect_ok() { e=$(wr "$1" "$2"); [ -z "$e" ] || { echo "  got '$e'"; false; }; }
+# count GLOB: how many paths match.
+count() { ls -d "$@" 2>/dev/null | wc -l; }
+
+echo "$T: $(grep -c ^processor /proc/cpuinfo) CPUs"
+
+guest_done() {
+	echo "$T: $pass passed, $fail failed"
+	echo "$T: done"
+	# No ACPI power-off here: reboot, and qemu -no-reboot exits.  The
+	# reboot runs device_shutdown(), which walks every device left.
+	reboot -f
+}
