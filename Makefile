@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check mutants bench refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 static check mutants bench races refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -34,6 +34,10 @@ mutants: prepare
 # Benchmarks: a table of read-side and drain-side costs against the peers.
 bench: prepare
 	@scripts/bench
+
+# The conversions' races: the userspace runs on the pristine kernel and on ours.
+races: prepare
+	@scripts/races
 
 # Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
 refresh:

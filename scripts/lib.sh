@@ -7,6 +7,10 @@ PRISTINE=$BUILD/linux-source-6.12
 # The prepared tree; scripts/bench prepares a second one, without the mdev
 # conversion, by setting KTREE and SKIP_PATCHES.
 TREE=${KTREE:-$BUILD/linux}
+# The conversions: build/linux-a (the "A" kernel of scripts/bench and
+# scripts/races) is prepared without these patches, so that its mdev core,
+# scsi_debug and iio-trig-sysfs are 6.12's own.
+CONVERSIONS="0003 0008 0009"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
@@ -54,4 +58,19 @@ make_initramfs() {
 	[ $# -eq 0 ] || cp "$@" "$root/"
 	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$cpio"
 	rm -rf "$root"
+}
+
+# kunit_build TREE KBUILD [kunit.py option...]: build the x86_64 KUnit
+# configuration (configs/kunit-x86_64.config) of TREE in KBUILD, without
+# running it; the output goes to build/results/build-$(basename KBUILD).out.
+kunit_build() {
+	local tree=$1 dir=$2 log
+	shift 2
+	log=$BUILD/results/build-$(basename "$dir").out
+	mkdir -p "$BUILD/results"
+	echo "  BUILD   $dir"
+	(cd "$tree" && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
+		--build_dir="$dir" --jobs="$(nproc)" --make_options=CC="ccache gcc" \
+		--kunitconfig="$top/configs/kunit-x86_64.config" "$@") > "$log" 2>&1 ||
+		{ tail -n 20 "$log"; return 1; }
 }

@@ -1,0 +1,79 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the busybox initramfs that `scripts/userspace iio-trig-sysfs`
+# boots: drives the IIO sysfs trigger's add_trigger and remove_trigger files
+# as a user would, with iio-trig-sysfs as a module.
+
+T=iio-trig-sysfs-userspace
+. /guest-lib.sh
+
+ROUNDS=${ROUNDS:-300}
+DEV=/sys/bus/iio/devices/iio_sysfs_trigger
+ADD=$DEV/add_trigger
+DEL=$DEV/remove_trigger
+
+nr_trigs() { count /sys/bus/iio/devices/trigger*; }
+
+insmod /iio-trig-sysfs.ko || bad "insmod iio-trig-sysfs"
+check "add_trigger and remove_trigger are there" [ -e "$ADD" -a -e "$DEL" ]
+
+# Bad input: the same errors as before, nothing changes.
+check "text to add_trigger: EINVAL" expect_err "Invalid argument" abc "$ADD"
+check "negative id: EINVAL" expect_err "Invalid argument" -1 "$ADD"
+check "id out of range: ERANGE" expect_err "Numerical result out of range" \
+	99999999999999999999999 "$ADD"
+check "nothing added by bad input" [ "$(nr_trigs)" -eq 0 ]
+check "add 7" expect_ok 7 "$ADD"
+check "sysfstrig7 is there" grep -qx sysfstrig7 /sys/bus/iio/devices/trigger*/name
+check "duplicate id: EINVAL" expect_err "Invalid argument" 7 "$ADD"
+check "one trigger after the duplicate" [ "$(nr_trigs)" -eq 1 ]
+check "rmmod with a trigger: busy" ! rmmod iio-trig-sysfs 2> /dev/null
+check "text to remove_trigger: EINVAL" expect_err "Invalid argument" abc "$DEL"
+check "removing an unknown id: EINVAL" expect_err "Invalid argument" 8 "$DEL"
+check "remove 7" expect_ok 7 "$DEL"
+check "no trigger left" [ "$(nr_trigs)" -eq 0 ]
+check "rmmod" rmmod iio-trig-sysfs
+check "nothing left after rmmod" [ "$(nr_trigs)" -eq 0 -a ! -e "$DEV" ]
+
+# Two loops each add a trigger and remove it again while the module goes
+# away and comes back, $ROUNDS times.  While a trigger exists it holds the
+# module, so some rmmods fail; those rounds are counted, not judged.
+trig() {
+	while [ ! -e /tmp/stop ]; do
+		echo "$1" > $ADD 2> /dev/null && echo >> "/tmp/added.$1"
+		echo "$1" > $DEL 2> /dev/null && echo >> "/tmp/removed.$1"
+	done
+}
+trig 1 &
+trig 2 &
+
+left=0
+busy=0
+round=1
+while [ $round -le "$ROUNDS" ]; do
+	insmod /iio-trig-sysfs.ko
+	usleep $(((round % 5) * 5000))
+	if rmmod iio-trig-sysfs 2> /dev/null; then
+		if [ "$(nr_trigs)" -ne 0 ] || [ -e "$DEV" ]; then
+			echo "  round $round: $(nr_trigs) trigger(s) left after rmmod"
+			left=$((left + 1))
+		fi
+	else
+		busy=$((busy + 1))
+	fi
+	round=$((round + 1))
+done
+touch /tmp/stop
+wait
+added=$(cat /tmp/added.* 2> /dev/null | wc -l)
+removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
+echo "$T: $ROUNDS rounds, $((ROUNDS - busy)) rmmods succeeded, $added adds and $removed removes succeeded, $left rounds left triggers"
+check "no trigger left after any rmmod" [ $left -eq 0 ]
+check "the loops added and removed triggers" [ "$added" -gt 0 -a "$removed" -gt 0 ]
+check "most rmmods succeeded" [ $busy -lt $((ROUNDS / 2)) ]
+lsmod | grep -q iio_trig_sysfs && for id in 1 2; do echo $id > $DEL 2> /dev/null; done
+rmmod iio-trig-sysfs 2> /dev/null
+check "no trigger left at the end" [ "$(nr_trigs)" -eq 0 ]
+
+guest_done

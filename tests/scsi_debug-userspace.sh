@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of the busybox initramfs that `scripts/userspace scsi_debug` boots:
+# drives scsi_debug's add_host file as a user would, with scsi_debug as a
+# module.  Writing N > 0 to add_host adds N adapters, N < 0 removes -N.
+
+T=scsi_debug-userspace
+. /guest-lib.sh
+
+ROUNDS=${ROUNDS:-200}
+DRV=/sys/bus/pseudo/drivers/scsi_debug
+ADD=$DRV/add_host
+
+# Adapters and SCSI hosts there are; the guest has no other SCSI host.
+nr_adapters() { count /sys/bus/pseudo/devices/adapter*; }
+nr_hosts() { count /sys/class/scsi_host/host*; }
+
+insmod /scsi_debug.ko || bad "insmod scsi_debug"
+check "one adapter after insmod" [ "$(cat $ADD)" -eq 1 -a "$(nr_adapters)" -eq 1 ]
+
+# Bad input: the same errors as before, nothing changes.
+check "text to add_host: EINVAL" expect_err "Invalid argument" abc "$ADD"
+check "blank to add_host: EINVAL" expect_err "Invalid argument" " " "$ADD"
+check "0 is a no-op" expect_ok 0 "$ADD"
+check "still one adapter" [ "$(cat $ADD)" -eq 1 -a "$(nr_adapters)" -eq 1 ]
+check "add 2" expect_ok 2 "$ADD"
+check "three adapters, named in order" \
+	[ "$(cat $ADD)" -eq 3 -a -e /sys/bus/pseudo/devices/adapter2 ]
+check "remove 3" expect_ok -3 "$ADD"
+check "no adapter left" [ "$(cat $ADD)" -eq 0 -a "$(nr_adapters)" -eq 0 -a "$(nr_hosts)" -eq 0 ]
+check "removing from none is a no-op" expect_ok -1 "$ADD"
+check "add 1 after none" expect_ok 1 "$ADD"
+check "the new one is adapter0" [ -e /sys/bus/pseudo/devices/adapter0 -a "$(nr_adapters)" -eq 1 ]
+check "rmmod with an adapter" rmmod scsi_debug
+check "no adapter or host left after rmmod" [ "$(nr_hosts)" -eq 0 -a ! -e /sys/bus/pseudo ]
+
+# Two adders and one remover loop on add_host while the module goes away
+# and comes back, $ROUNDS times.
+adder() {
+	while [ ! -e /tmp/stop ]; do
+		echo 1 > $ADD 2> /dev/null && echo >> "/tmp/added.$1"
+	done
+}
+remover() {
+	while [ ! -e /tmp/stop ]; do
+		echo -1 > $ADD 2> /dev/null && echo >> "/tmp/removed.$1"
+	done
+}
+adder 1 &
+adder 2 &
+remover 1 &
+
+left=0
+failed=0
+round=1
+while [ $round -le "$ROUNDS" ]; do
+	insmod /scsi_debug.ko || failed=$((failed + 1))
+	usleep $(((round % 5) * 10000))
+	rmmod scsi_debug || failed=$((failed + 1))
+	if [ "$(nr_hosts)" -ne 0 ] || [ -e /sys/bus/pseudo ]; then
+		echo "  round $round: $(nr_hosts) SCSI host(s) left after rmmod"
+		left=$((left + 1))
+	fi
+	round=$((round + 1))
+done
+touch /tmp/stop
+wait
+added=$(cat /tmp/added.* 2> /dev/null | wc -l)
+removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
+echo "$T: $ROUNDS rounds, $added adds and $removed removes succeeded, $left rounds left hosts, $failed insmod/rmmod failed"
+check "$ROUNDS rounds of insmod/rmmod under add/remove loops" [ $left -eq 0 -a $failed -eq 0 ]
+check "the loops added and removed adapters" [ "$added" -gt 0 -a "$removed" -gt 0 ]
+
+# Adders and removers against each other only, with the module loaded:
+# every adapter gets a name of its own, and the count matches the devices.
+insmod /scsi_debug.ko add_host=0 || bad "insmod scsi_debug add_host=0"
+rm -f /tmp/stop
+adder 3 &
+adder 4 &
+remover 2 &
+sleep 5
+touch /tmp/stop
+wait
+check "the count matches the adapters" [ "$(cat $ADD)" -eq "$(nr_adapters)" ]
+check "as many SCSI hosts as adapters" [ "$(nr_hosts)" -eq "$(nr_adapters)" ]
+check "rmmod after the loops" rmmod scsi_debug
+check "no host left at the end" [ "$(nr_hosts)" -eq 0 ]
+
+guest_done
