@@ -5,12 +5,12 @@
  * runs every check below; by hand, the assertions and end states:
  *
  *	spin -a child_barrier.pml
- *	gcc -O2 -DNOCLAIM -DSAFETY -o pan pan.c && ./pan -m100000
+ *	gcc -O2 -DNOCLAIM -DSAFETY pan.c -o pan && ./pan -m100000
  *
  * and one LTL property at a time, p1 ... p5 (p4 with -f, weak fairness):
  *
  *	spin -DLTL -a child_barrier.pml
- *	gcc -O2 -o pan pan.c && ./pan -a -m100000 -N p1
+ *	gcc -O2 pan.c -o pan && ./pan -a -m100000 -N p1
  *
  * Each must end with "errors: 0" after a full search.  spin -DMUTANT_xxx
  * builds a broken variant instead, which must give a counterexample:
