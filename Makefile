@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check mutants bench races refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 static check mutants spin bench races refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -30,6 +30,10 @@ check: prepare
 # Break the code on purpose and check that a test catches each break.
 mutants: prepare
 	@scripts/mutants
+
+# Model-check the protocol with Spin, and the model's mutants.
+spin: deps
+	@scripts/spin-model
 
 # Benchmarks: a table of read-side and drain-side costs against the peers.
 bench: prepare
