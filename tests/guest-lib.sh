@@ -10,6 +10,9 @@
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# The console gets warnings and worse only: every report judge-log looks
+# for, not the drivers' chatter about each child.
+dmesg -n 5
 
 pass=0
 fail=0
@@ -26,6 +29,8 @@ wr() { (printf '%s' "$1" | cat > "$2") 2>&1 | sed 's/.*: //'; }
 expect_err() { e=$(wr "$2" "$3"); [ "$e" = "$1" ] || { echo "  got '$e', want '$1'"; false; }; }
 # expect_ok VALUE FILE: the write succeeds.
 expect_ok() { e=$(wr "$1" "$2"); [ -z "$e" ] || { echo "  got '$e'"; false; }; }
+# fails COMMAND...: COMMAND fails (its error output dropped).
+fails() { ! "$@" 2> /dev/null; }
 # count GLOB: how many paths match.
 count() { ls -d "$@" 2>/dev/null | wc -l; }
 

@@ -39,12 +39,12 @@ check "no adapter or host left after rmmod" [ "$(nr_hosts)" -eq 0 -a ! -e /sys/b
 # and comes back, $ROUNDS times.
 adder() {
 	while [ ! -e /tmp/stop ]; do
-		echo 1 > $ADD 2> /dev/null && echo >> "/tmp/added.$1"
+		{ echo 1 > $ADD; } 2> /dev/null && echo >> "/tmp/added.$1"
 	done
 }
 remover() {
 	while [ ! -e /tmp/stop ]; do
-		echo -1 > $ADD 2> /dev/null && echo >> "/tmp/removed.$1"
+		{ echo -1 > $ADD; } 2> /dev/null && echo >> "/tmp/removed.$1"
 	done
 }
 adder 1 &
