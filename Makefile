@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check mutants bench refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 static check mutants bench series refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -34,6 +34,12 @@ mutants: prepare
 # Benchmarks: a table of read-side and drain-side costs against the peers.
 bench: prepare
 	@scripts/bench
+
+# The project as a patch series for the mailing lists: commits on a git
+# import of the pristine source (build/series-git), mails in build/series.
+# It needs only the pristine source, not the prepared tree.
+series: deps
+	@scripts/series
 
 # Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
 refresh:
