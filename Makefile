@@ -46,7 +46,7 @@ refresh:
 	@scripts/refresh-patch $(P) $(FILES)
 
 clean:
-	rm -rf build/kunit-* build/bench-* build/docs build/results
+	rm -rf build/kunit-* build/bench-* build/docs build/results build/series build/series-x86_64
 
 distclean:
 	rm -rf build
