@@ -134,6 +134,6 @@ series_pieces() {
 series_unlisted() {
 	local named
 	named=$(series_pieces) || return 1
-	{ SKIP_PATCHES= patch_list | sed "s|^$top/||"; overlay_files; } |
+	{ SKIP_PATCHES='' patch_list | sed "s|^$top/||"; overlay_files; } |
 		grep -vxF -f <(echo "$named") || true
 }
