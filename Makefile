@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check mutants spin bench races refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 static check mutants spin bench races series refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -43,12 +43,18 @@ bench: prepare
 races: prepare
 	@scripts/races
 
+# The project as a patch series for the mailing lists: commits on a git
+# import of the pristine source (build/series-git), mails in build/series.
+# It needs only the pristine source, not the prepared tree.
+series: deps
+	@scripts/series
+
 # Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
 refresh:
 	@scripts/refresh-patch $(P) $(FILES)
 
 clean:
-	rm -rf build/kunit-* build/bench-* build/docs build/results
+	rm -rf build/kunit-* build/bench-* build/docs build/results build/series build/series-x86_64
 
 distclean:
 	rm -rf build

@@ -14,6 +14,16 @@ CONVERSIONS="0003 0008 0009"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
+# checkpatch types ignored, each with its reason; scripts/check-static and
+# scripts/check-series both use this list:
+#   FILE_PATH_CHANGES: a patch that adds files does not touch MAINTAINERS
+#     ("does MAINTAINERS need updating?"): the library's entry is a commit
+#     of its own in the series (patches/0010), after the files it names.
+#   UNKNOWN_COMMIT_ID: neither Debian's source package nor the series' git
+#     repository has the upstream history in which to look up the commit
+#     ids the patches cite (5715c4dd66a3 is upstream).
+CHECKPATCH_IGNORE=FILE_PATH_CHANGES,UNKNOWN_COMMIT_ID
+
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
 
 overlay_files() {
@@ -73,4 +83,76 @@ kunit_build() {
 		--build_dir="$dir" --jobs="$(nproc)" --make_options=CC="ccache gcc" \
 		--kunitconfig="$top/configs/kunit-x86_64.config" "$@") > "$log" 2>&1 ||
 		{ tail -n 20 "$log"; return 1; }
+}
+
+# unpack_pristine: Debian's source, unpacked once into $PRISTINE.
+unpack_pristine() {
+	local tmp
+	[ -d "$PRISTINE" ] && return 0
+	echo "  UNPACK  $TARBALL"
+	mkdir -p "$BUILD"
+	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
+	tar -C "$tmp" -xf "$TARBALL"
+	mv "$tmp/$(basename "$PRISTINE")" "$PRISTINE"
+	rmdir "$tmp"
+}
+
+# The patch series (scripts/series, scripts/check-series): series/series
+# says what each commit is made of; see the comment at its top.
+SERIES=$top/series/series
+SERIES_GIT=$BUILD/series-git
+SERIES_OUT=$BUILD/series
+
+# series_lines: the lines of series/series less comments and blank lines,
+# continued lines joined, blanks squeezed.
+series_lines() {
+	awk '
+	/^[[:space:]]*#/ { next }
+	{ line = line " " $0 }
+	/\\[[:space:]]*$/ { sub(/\\[[:space:]]*$/, "", line); next }
+	{
+		gsub(/[[:space:]]+/, " ", line)
+		sub(/^ /, "", line)
+		sub(/ $/, "", line)
+		if (line != "")
+			print line
+		line = ""
+	}' "$SERIES"
+}
+
+# series_expand ITEM...: each item as a path in the repository; a glob must
+# name exactly one file.
+series_expand() {
+	local it m
+	for it in "$@"; do
+		m=$(cd "$top" && compgen -G "$it" || true)
+		if [ -z "$m" ] || [ "$(echo "$m" | wc -l)" -ne 1 ]; then
+			echo "series: '$it' names $(echo "$m" | grep -c .) files, not one" >&2
+			return 1
+		fi
+		echo "$m"
+	done
+}
+
+# series_pieces: every path the series file names, in entries or "outside".
+series_pieces() {
+	local line
+	set -f
+	while read -r line; do
+		# shellcheck disable=SC2086
+		set -- $line
+		[ "$1" = outside ] && shift
+		set +f
+		series_expand "$@" || return 1
+		set -f
+	done < <(series_lines)
+	set +f
+}
+
+# series_unlisted: patches and project files the series file does not name.
+series_unlisted() {
+	local named
+	named=$(series_pieces) || return 1
+	{ SKIP_PATCHES='' patch_list | sed "s|^$top/||"; overlay_files; } |
+		grep -vxF -f <(echo "$named") || true
 }

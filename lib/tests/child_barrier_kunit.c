@@ -336,8 +336,9 @@ static void child_barrier_test_class(struct kunit *test)
 }
 
 /*
- * end_child_op() without a begin warns once and changes nothing.  The log
- * judge (scripts/judge-log) accepts this one WARNING after the marker line.
+ * end_child_op() without a begin warns once and changes nothing.  The
+ * WARNING is expected: a log checker that fails on any WARNING can accept
+ * the one that follows the marker line printed here.
  */
 static void child_barrier_test_unbalanced_end(struct kunit *test)
 {
