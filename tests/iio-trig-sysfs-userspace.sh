@@ -80,5 +80,13 @@ check "nearly every rmmod succeeded" [ $busy -lt $((ROUNDS / 10)) ]
 lsmod | grep -q iio_trig_sysfs && for id in 1 2; do echo $id > $DEL 2> /dev/null; done
 rmmod iio-trig-sysfs 2> /dev/null
 check "no trigger left at the end" [ "$(nr_trigs)" -eq 0 ]
+# A trigger left behind by an rmmod is no longer under the bus directory
+# (its parent's directory went with the module), but the IIO core still
+# has its name: adding the same id again fails with EEXIST.
+insmod /iio-trig-sysfs.ko
+check "the loops' ids can be added again" expect_ok 1 "$ADD"
+check "and the second one" expect_ok 2 "$ADD"
+echo 1 > $DEL; echo 2 > $DEL
+check "rmmod at the end" rmmod iio-trig-sysfs
 
 guest_done
