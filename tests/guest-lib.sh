@@ -36,6 +36,16 @@ count() { ls -d "$@" 2>/dev/null | wc -l; }
 
 echo "$T: $(grep -c ^processor /proc/cpuinfo) CPUs"
 
+# stop_loops: stop the background loops, which run while /tmp/stop does
+# not exist and log one line per success to /tmp/added.* and
+# /tmp/removed.*; sets $added and $removed to those counts.
+stop_loops() {
+	touch /tmp/stop
+	wait
+	added=$(cat /tmp/added.* 2> /dev/null | wc -l)
+	removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
+}
+
 guest_done() {
 	echo "$T: $pass passed, $fail failed"
 	echo "$T: done"

@@ -69,10 +69,7 @@ while [ $round -le "$ROUNDS" ]; do
 	fi
 	round=$((round + 1))
 done
-touch /tmp/stop
-wait
-added=$(cat /tmp/added.* 2> /dev/null | wc -l)
-removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
+stop_loops
 echo "$T: $ROUNDS rounds, $((ROUNDS - busy)) rmmods succeeded, $added adds and $removed removes succeeded, $left rounds left triggers"
 check "no trigger left after any rmmod" [ $left -eq 0 ]
 check "the loops added and removed triggers" [ "$added" -gt 0 -a "$removed" -gt 0 ]

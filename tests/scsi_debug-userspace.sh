@@ -64,10 +64,7 @@ while [ $round -le "$ROUNDS" ]; do
 	fi
 	round=$((round + 1))
 done
-touch /tmp/stop
-wait
-added=$(cat /tmp/added.* 2> /dev/null | wc -l)
-removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
+stop_loops
 echo "$T: $ROUNDS rounds, $added adds and $removed removes succeeded, $left rounds left hosts, $failed insmod/rmmod failed"
 check "$ROUNDS rounds of insmod/rmmod under add/remove loops" [ $left -eq 0 -a $failed -eq 0 ]
 check "the loops added and removed adapters" [ "$added" -gt 0 -a "$removed" -gt 0 ]
