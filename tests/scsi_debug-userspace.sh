@@ -51,14 +51,23 @@ adder 1 &
 adder 2 &
 remover 1 &
 
+# rmmod fails with EAGAIN while a new disk's scan holds the module (sd's
+# probe opens it): it is tried again, up to 50 times.
 left=0
 failed=0
 round=1
 while [ $round -le "$ROUNDS" ]; do
 	insmod /scsi_debug.ko || failed=$((failed + 1))
 	usleep $(((round % 5) * 10000))
-	rmmod scsi_debug || failed=$((failed + 1))
-	if [ "$(nr_hosts)" -ne 0 ] || [ -e /sys/bus/pseudo ]; then
+	tries=0
+	until rmmod scsi_debug 2> /dev/null || [ $tries -ge 50 ]; do
+		tries=$((tries + 1))
+		usleep 10000
+	done
+	if [ $tries -ge 50 ]; then
+		echo "  round $round: rmmod failed 50 times"
+		failed=$((failed + 1))
+	elif [ "$(nr_hosts)" -ne 0 ] || [ -e /sys/bus/pseudo ]; then
 		echo "  round $round: $(nr_hosts) SCSI host(s) left after rmmod"
 		left=$((left + 1))
 	fi
