@@ -31,6 +31,21 @@ expect_err() { e=$(wr "$2" "$3"); [ "$e" = "$1" ] || { echo "  got '$e', want '$
 expect_ok() { e=$(wr "$1" "$2"); [ -z "$e" ] || { echo "  got '$e'"; false; }; }
 # fails COMMAND...: COMMAND fails (its error output dropped).
 fails() { ! "$@" 2> /dev/null; }
+# within SECS COMMAND...: run COMMAND and wait for it at most SECS seconds.
+# Returns its status, or 124 if it has not returned by then (it is left
+# running).
+within() {
+	w=$(($1 * 10))
+	shift
+	"$@" &
+	wpid=$!
+	while kill -0 $wpid 2> /dev/null; do
+		[ $w -gt 0 ] || return 124
+		w=$((w - 1))
+		usleep 100000
+	done
+	wait $wpid
+}
 # count GLOB: how many paths match.
 count() { ls -d "$@" 2>/dev/null | wc -l; }
 

@@ -52,7 +52,8 @@ adder 2 &
 remover 1 &
 
 # rmmod fails with EAGAIN while a new disk's scan holds the module (sd's
-# probe opens it): it is tried again, up to 50 times.
+# probe opens it): it is tried again, up to 50 times.  Each try must return
+# within 60 s, or the rounds end there.
 left=0
 failed=0
 round=1
@@ -60,11 +61,16 @@ while [ $round -le "$ROUNDS" ]; do
 	insmod /scsi_debug.ko || failed=$((failed + 1))
 	usleep $(((round % 5) * 10000))
 	tries=0
-	until rmmod scsi_debug 2> /dev/null || [ $tries -ge 50 ]; do
+	while within 60 rmmod scsi_debug 2> /dev/null; rc=$?; [ $rc -eq 1 ]; do
 		tries=$((tries + 1))
+		[ $tries -lt 50 ] || break
 		usleep 10000
 	done
-	if [ $tries -ge 50 ]; then
+	if [ $rc -eq 124 ]; then
+		echo "  round $round: rmmod did not return within 60 s"
+		failed=$((failed + 1))
+		break
+	elif [ $rc -ne 0 ]; then
 		echo "  round $round: rmmod failed 50 times"
 		failed=$((failed + 1))
 	elif [ "$(nr_hosts)" -ne 0 ] || [ -e /sys/bus/pseudo ]; then
