@@ -2,7 +2,7 @@
 /*
  * child_barrier - fence run-time child create/remove against parent removal
  *
- * The barrier is CHILD_BARRIER_SLOTS atomic counters, each on its own cache
+ * The barrier is CHILD_BARRIER_SLOTS atomic long counters, each on its own cache
  * line, and two state bits.
  *
  * begin_child_op() increments the slot of the CPU it runs on, unless that
@@ -63,13 +63,13 @@ void __child_barrier_init(struct child_barrier *b, const char *name,
 	int i;
 
 	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
-		atomic_set(&b->slot[i].ops, 0);
+		atomic_long_set(&b->slot[i].ops, 0);
 	b->state = 0;
 	lockdep_init_map_wait(&b->dep_map, name, key, 0, LD_WAIT_SLEEP);
 }
 EXPORT_SYMBOL_GPL(__child_barrier_init);
 
-static atomic_t *child_barrier_slot(struct child_barrier *b)
+static atomic_long_t *child_barrier_slot(struct child_barrier *b)
 {
 	/*
 	 * Any slot is correct; the current CPU's keeps the line local.  With
@@ -94,8 +94,8 @@ static atomic_t *child_barrier_slot(struct child_barrier *b)
  */
 bool begin_child_op(struct child_barrier *b)
 {
-	atomic_t *ops = child_barrier_slot(b);
-	int old = atomic_read(ops);
+	atomic_long_t *ops = child_barrier_slot(b);
+	long old = atomic_long_read(ops);
 
 	/*
 	 * Fully ordered when it succeeds.  Against the drain only the order of
@@ -105,7 +105,7 @@ bool begin_child_op(struct child_barrier *b)
 	do {
 		if (unlikely(old < CHILD_BARRIER_DEAD_LIMIT))
 			return false;
-	} while (!atomic_try_cmpxchg(ops, &old, old + 1));
+	} while (!atomic_long_try_cmpxchg(ops, &old, old + 1));
 	rwsem_acquire_read(&b->dep_map, 0, 1, _RET_IP_);
 	return true;
 }
@@ -139,12 +139,13 @@ void end_child_op(struct child_barrier *b)
 
 	/*
 	 * Fully ordered: releases the op's stores to the drain's
-	 * atomic_read_acquire() in child_barrier_ops_done(), and orders the
+	 * atomic_long_read_acquire() in child_barrier_ops(), and orders the
 	 * decrement before wake_up_var() looks for waiters, which pairs with
 	 * set_current_state() in the drain's wait_var_event_timeout().  Only
 	 * the returned value is used: @b is not touched after this.
 	 */
-	if (atomic_dec_return(child_barrier_slot(b)) < CHILD_BARRIER_DEAD_LIMIT)
+	if (atomic_long_dec_return(child_barrier_slot(b)) <
+	    CHILD_BARRIER_DEAD_LIMIT)
 		wake_up_var(b);
 }
 EXPORT_SYMBOL_GPL(end_child_op);
@@ -157,8 +158,8 @@ static long child_barrier_ops(struct child_barrier *b)
 
 	/* Acquire: pairs with the fully ordered decrement in end_child_op(). */
 	for (i = 0; i < child_barrier_nr_slots(); i++)
-		n += atomic_read_acquire(&b->slot[i].ops) -
-		     (long)CHILD_BARRIER_DEAD_BIAS;
+		n += atomic_long_read_acquire(&b->slot[i].ops) -
+		     CHILD_BARRIER_DEAD_BIAS;
 	return n;
 }
 
@@ -192,8 +193,8 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 				       child_barrier_drained(b),
 				       CHILD_BARRIER_REPORT_SECS * HZ)) {
 		waited += CHILD_BARRIER_REPORT_SECS;
-		pr_warn("child_barrier: drain from %pS waiting for %d op(s) for %u s%s\n",
-			(void *)ip, (int)child_barrier_ops(b), waited,
+		pr_warn("child_barrier: drain from %pS waiting for %ld op(s) for %u s%s\n",
+			(void *)ip, child_barrier_ops(b), waited,
 			first ? "" : ", behind an earlier drain");
 		if (waited == CHILD_BARRIER_REPORT_SECS)
 			debug_show_all_locks();
@@ -206,13 +207,14 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
  */
 static bool child_barrier_claim(struct child_barrier *b)
 {
-	atomic_t *first = &b->slot[0].ops;
-	int old = atomic_read(first);
+	atomic_long_t *first = &b->slot[0].ops;
+	long old = atomic_long_read(first);
 
 	do {
 		if (old < CHILD_BARRIER_DEAD_LIMIT)
 			return false;
-	} while (!atomic_try_cmpxchg(first, &old, old + CHILD_BARRIER_DEAD_BIAS));
+	} while (!atomic_long_try_cmpxchg(first, &old,
+					  old + CHILD_BARRIER_DEAD_BIAS));
 	return true;
 }
 
@@ -271,7 +273,7 @@ void drain_and_unregister(struct child_barrier *b,
 	 * counts down to the biases as the ops in flight end.
 	 */
 	for (i = 1; i < child_barrier_nr_slots(); i++)
-		atomic_add_return(CHILD_BARRIER_DEAD_BIAS, &b->slot[i].ops);
+		atomic_long_add_return(CHILD_BARRIER_DEAD_BIAS, &b->slot[i].ops);
 	if (!child_barrier_ops_done(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, true, _RET_IP_);

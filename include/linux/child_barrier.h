@@ -52,7 +52,7 @@ static inline unsigned int child_barrier_nr_slots(void)
 
 /* One slot: ops begun minus ops ended on its CPUs, plus the bias once dead. */
 struct child_barrier_slot {
-	atomic_t		ops;
+	atomic_long_t		ops;
 } ____cacheline_aligned_in_smp;
 
 /**
@@ -74,13 +74,20 @@ struct child_barrier {
 };
 
 /*
- * A live slot stays within +-2^29 (ops migrate between CPUs, so a slot may
- * go below zero); the drain adds this bias to every slot, and only
+ * A live slot is not the number of ops on its CPUs: it moves by one for
+ * every op that ends on a CPU of another slot than the one it began on, so
+ * it may go below zero or drift far from it; only the sum over the slots is
+ * exact.  The drain adds CHILD_BARRIER_DEAD_BIAS to every slot, and only
  * child_barrier_init() takes it away again.  A slot below
  * CHILD_BARRIER_DEAD_LIMIT is dead.
+ *
+ * So a live slot must stay within [LONG_MIN / 4, LONG_MAX / 4]: 2^61 net
+ * migrations in one direction on 64-bit, out of reach; 2^29 (about 5e8) on
+ * 32-bit, where a slot that drifted that far would look dead and every
+ * begin on its CPUs would fail.
  */
-#define CHILD_BARRIER_DEAD_BIAS		(INT_MIN / 2)
-#define CHILD_BARRIER_DEAD_LIMIT	(INT_MIN / 4)
+#define CHILD_BARRIER_DEAD_BIAS		(LONG_MIN / 2)
+#define CHILD_BARRIER_DEAD_LIMIT	(LONG_MIN / 4)
 
 /* Bits in @state, each set once per life of the barrier. */
 enum {
@@ -126,7 +133,7 @@ void drain_and_unregister(struct child_barrier *b,
 static inline bool child_barrier_is_dead(const struct child_barrier *b)
 {
 	/* The drain kills the last slot last. */
-	return atomic_read(&b->slot[child_barrier_nr_slots() - 1].ops) <
+	return atomic_long_read(&b->slot[child_barrier_nr_slots() - 1].ops) <
 	       CHILD_BARRIER_DEAD_LIMIT;
 }
 

@@ -22,7 +22,7 @@
 #define CB_WAIT		msecs_to_jiffies(5000)
 /* How long a wait that must not end is watched. */
 #define CB_SETTLE_MS	100
-#define CB_MAX_OPS	16
+#define CB_MAX_OPS	32
 
 struct cb_ctx;
 
@@ -32,6 +32,13 @@ struct cb_op {
 	struct completion release;
 	struct completion done;
 	unsigned int sleep_ms;
+	/* The CPU to begin on, and to move to before the end; -1: any. */
+	int cpu;
+	int end_cpu;
+	/* Where it began and ended, as the op saw it. */
+	int began_on;
+	int ended_on;
+	bool pin_failed;
 	bool hold;
 	bool began;
 	bool release_timed_out;
@@ -65,18 +72,31 @@ struct cb_ctx {
 };
 
 /* Ops in flight, read from the slots: a test may look inside. */
-static int cb_in_flight(struct child_barrier *b)
+static long cb_in_flight(struct child_barrier *b)
 {
 	long n = 0;
 	int i;
 
 	for (i = 0; i < CHILD_BARRIER_SLOTS; i++) {
-		int v = atomic_read(&b->slot[i].ops);
+		long v = atomic_long_read(&b->slot[i].ops);
 
 		n += v < CHILD_BARRIER_DEAD_LIMIT ?
-		     v - (long)CHILD_BARRIER_DEAD_BIAS : v;
+		     v - CHILD_BARRIER_DEAD_BIAS : v;
 	}
 	return n;
+}
+
+/* The slot an op on @cpu counts in, read as the library does. */
+static long cb_slot(struct child_barrier *b, int cpu)
+{
+	return atomic_long_read(&b->slot[cpu & (CHILD_BARRIER_SLOTS - 1)].ops);
+}
+
+/* Pin the current task to @cpu; true once it runs there. */
+static bool cb_pin(int cpu)
+{
+	return !set_cpus_allowed_ptr(current, cpumask_of(cpu)) &&
+	       raw_smp_processor_id() == cpu;
 }
 
 static void cb_teardown(void *arg)
@@ -90,8 +110,12 @@ static void cb_teardown(void *arg)
 	/* Held for write, as a drain. */
 	ctx->teardown_held = lockdep_is_held_type(&ctx->b, 0);
 #endif
-	for (i = 0; i < ctx->nr_ops; i++)
-		if (ctx->ops[i].began && !ctx->ops[i].wrote)
+	/*
+	 * The test thread may be starting more ops meanwhile, which fail to
+	 * begin: read what they share with it once.
+	 */
+	for (i = 0; i < READ_ONCE(ctx->nr_ops); i++)
+		if (READ_ONCE(ctx->ops[i].began) && !READ_ONCE(ctx->ops[i].wrote))
 			ctx->teardown_missed++;
 	if (ctx->gate_teardown) {
 		complete(&ctx->teardown_entered);
@@ -118,14 +142,21 @@ static int cb_op_thread(void *data)
 	struct cb_op *op = data;
 	struct child_barrier *b = &op->ctx->b;
 
-	op->began = begin_child_op(b);
+	if (op->cpu >= 0 && !cb_pin(op->cpu))
+		op->pin_failed = true;
+	WRITE_ONCE(op->began, begin_child_op(b));
+	/* Pinned: the CPU whose slot the begin counted in. */
+	op->began_on = raw_smp_processor_id();
 	complete(&op->entered);
 	if (op->began) {
 		if (op->hold && !wait_for_completion_timeout(&op->release, CB_WAIT))
 			op->release_timed_out = true;
+		if (op->end_cpu >= 0 && !cb_pin(op->end_cpu))
+			op->pin_failed = true;
 		if (op->sleep_ms)
 			msleep(op->sleep_ms);
-		op->wrote = true;
+		WRITE_ONCE(op->wrote, true);
+		op->ended_on = raw_smp_processor_id();
 		end_child_op(b);
 	}
 	complete_all(&op->done);
@@ -144,15 +175,22 @@ static int cb_drain_thread(void *data)
 	return 0;
 }
 
-/* Start an op thread; if @hold, wait until it is inside its op. */
-static struct cb_op *cb_start_op(struct kunit *test, struct cb_ctx *ctx,
-				 bool hold, unsigned int sleep_ms)
+/*
+ * Start an op thread that begins on @cpu and ends on @end_cpu (-1: any), and
+ * wait until it has begun (or failed to); if @hold, it stays inside its op
+ * until released.
+ */
+static struct cb_op *cb_start_op_on(struct kunit *test, struct cb_ctx *ctx,
+				    int cpu, int end_cpu, bool hold,
+				    unsigned int sleep_ms)
 {
 	struct cb_op *op = &ctx->ops[ctx->nr_ops];
 	struct task_struct *t;
 
 	KUNIT_ASSERT_LT(test, ctx->nr_ops, CB_MAX_OPS);
 	op->ctx = ctx;
+	op->cpu = cpu;
+	op->end_cpu = end_cpu;
 	op->hold = hold;
 	op->sleep_ms = sleep_ms;
 	init_completion(&op->entered);
@@ -160,9 +198,43 @@ static struct cb_op *cb_start_op(struct kunit *test, struct cb_ctx *ctx,
 	init_completion(&op->done);
 	t = kthread_run(cb_op_thread, op, "cb_op/%u", ctx->nr_ops);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	ctx->nr_ops++;
+	WRITE_ONCE(ctx->nr_ops, ctx->nr_ops + 1);
 	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&op->entered, CB_WAIT), 0);
+	KUNIT_EXPECT_FALSE_MSG(test, op->pin_failed, "could not pin to CPU %d", cpu);
+	if (cpu >= 0)
+		KUNIT_EXPECT_EQ(test, op->began_on, cpu);
 	return op;
+}
+
+static struct cb_op *cb_start_op(struct kunit *test, struct cb_ctx *ctx,
+				 bool hold, unsigned int sleep_ms)
+{
+	return cb_start_op_on(test, ctx, -1, -1, hold, sleep_ms);
+}
+
+/* Release a held op and wait, bounded, until it has ended. */
+static void cb_end_op(struct kunit *test, struct cb_op *op)
+{
+	complete(&op->release);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&op->done, CB_WAIT), 0);
+	KUNIT_EXPECT_FALSE(test, op->pin_failed);
+	if (op->end_cpu >= 0)
+		KUNIT_EXPECT_EQ(test, op->ended_on, op->end_cpu);
+}
+
+/* Two online CPUs whose ops count in different slots, or false. */
+static bool cb_two_slots(int *c0, int *c1)
+{
+	int cpu;
+
+	*c0 = cpumask_first(cpu_online_mask);
+	for_each_online_cpu(cpu) {
+		if ((cpu ^ *c0) & (CHILD_BARRIER_SLOTS - 1)) {
+			*c1 = cpu;
+			return true;
+		}
+	}
+	return false;
 }
 
 static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
@@ -213,7 +285,6 @@ static void cb_finish(struct kunit *test, struct cb_ctx *ctx)
 	unsigned int i;
 
 	complete_all(&ctx->teardown_gate);
-	KUNIT_EXPECT_FALSE(test, ctx->gate_timed_out);
 	for (i = 0; i < ctx->nr_ops; i++) {
 		complete_all(&ctx->ops[i].release);
 		if (!wait_for_completion_timeout(&ctx->ops[i].done, CB_WAIT))
@@ -224,6 +295,7 @@ static void cb_finish(struct kunit *test, struct cb_ctx *ctx)
 		if (!wait_for_completion_timeout(&ctx->drains[i].done, CB_WAIT))
 			stuck = true;
 	KUNIT_EXPECT_FALSE_MSG(test, stuck, "a helper thread did not finish");
+	KUNIT_EXPECT_FALSE(test, ctx->gate_timed_out);
 	if (!stuck)
 		kfree(ctx);
 }
@@ -461,6 +533,170 @@ static void child_barrier_test_concurrent_drains(struct kunit *test)
 	cb_finish(test, ctx);
 }
 
+/*
+ * An op in flight on every online CPU: each counts in its own CPU's slot, the
+ * drain waits for each of them (released one by one, the drain must still
+ * wait for the rest), and once the drain has started a begin fails on every
+ * CPU.  With more CPUs than slots, CPUs share slots.
+ */
+static void child_barrier_test_every_cpu(struct kunit *test)
+{
+	unsigned int n = 0, i, on_slot[CHILD_BARRIER_SLOTS] = {};
+	struct cb_ctx *ctx = cb_ctx_alloc(test);
+	struct cb_drain *d;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (n == CB_MAX_OPS / 2)
+			break;
+		KUNIT_ASSERT_TRUE(test, cb_start_op_on(test, ctx, cpu, -1,
+						       true, 0)->began);
+		on_slot[cpu & (CHILD_BARRIER_SLOTS - 1)]++;
+		n++;
+	}
+	kunit_info(test, "%u ops on %u online CPUs, %u slots in use\n", n,
+		   num_online_cpus(), child_barrier_nr_slots());
+	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, atomic_long_read(&ctx->b.slot[i].ops),
+				    (long)on_slot[i], "slot %u", i);
+
+	d = cb_start_drain(test, ctx);
+	for (i = 0; i < n; i++) {
+		msleep(CB_SETTLE_MS / 4);
+		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&d->done),
+				       "the drain returned with the op on CPU %d in flight",
+				       ctx->ops[i].began_on);
+		cb_end_op(test, &ctx->ops[i]);
+	}
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
+
+	for_each_online_cpu(cpu) {
+		struct cb_op *op;
+
+		if (ctx->nr_ops == CB_MAX_OPS)
+			break;
+		op = cb_start_op_on(test, ctx, cpu, -1, false, 0);
+		KUNIT_EXPECT_FALSE_MSG(test, op->began,
+				       "an op began on CPU %d after the drain", cpu);
+	}
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
+	cb_finish(test, ctx);
+}
+
+/*
+ * An op that begins on one CPU and ends on another, outside a drain: its
+ * begin slot keeps +1 and its end slot -1, the sum is zero, and a drain
+ * afterwards does not wait.
+ */
+static void child_barrier_test_migrate(struct kunit *test)
+{
+	struct cb_ctx *ctx;
+	struct cb_op *op;
+	int c0, c1;
+
+	if (!cb_two_slots(&c0, &c1))
+		kunit_skip(test, "needs two online CPUs in different slots");
+	ctx = cb_ctx_alloc(test);
+	op = cb_start_op_on(test, ctx, c0, c1, true, 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	cb_end_op(test, op);
+	KUNIT_EXPECT_EQ(test, cb_slot(&ctx->b, c0), 1);
+	KUNIT_EXPECT_EQ(test, cb_slot(&ctx->b, c1), -1);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+
+	/* Both slots still take ops. */
+	KUNIT_EXPECT_TRUE(test, cb_start_op_on(test, ctx, c1, c0, false, 0)->began);
+	KUNIT_EXPECT_TRUE(test, cb_start_op_on(test, ctx, c0, -1, false, 0)->began);
+	cb_drain(test, ctx);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_expect_dead(test, ctx);
+	cb_finish(test, ctx);
+}
+
+/*
+ * An op that begins on one CPU and ends on another while the drain waits:
+ * the drain waits for it, and its end, counted in the other CPU's slot,
+ * wakes the drain.
+ */
+static void child_barrier_test_migrate_during_drain(struct kunit *test)
+{
+	struct cb_ctx *ctx;
+	struct cb_drain *d;
+	struct cb_op *op;
+	int c0, c1;
+
+	if (!cb_two_slots(&c0, &c1))
+		kunit_skip(test, "needs two online CPUs in different slots");
+	ctx = cb_ctx_alloc(test);
+	op = cb_start_op_on(test, ctx, c0, c1, true, 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	d = cb_start_drain(test, ctx);
+	msleep(CB_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d->done));
+	KUNIT_EXPECT_FALSE(test, cb_start_op_on(test, ctx, c0, -1, false, 0)->began);
+	KUNIT_EXPECT_FALSE(test, cb_start_op_on(test, ctx, c1, -1, false, 0)->began);
+
+	cb_end_op(test, op);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
+	cb_expect_dead(test, ctx);
+	cb_finish(test, ctx);
+}
+
+/* Far from zero, but inside the bound the header states. */
+#define CB_DRIFT	(LONG_MAX / 8)
+
+/*
+ * Slot drift, white-box: two slots start CB_DRIFT away from zero in opposite
+ * directions, as after that many ops that began on one CPU and ended on the
+ * other.  Begin and end still work on both CPUs, the drain still counts the
+ * ops in flight on both, and afterwards every begin fails on both.
+ */
+static void child_barrier_test_slot_drift(struct kunit *test)
+{
+	struct cb_ctx *ctx;
+	struct cb_drain *d;
+	struct cb_op *op[3];
+	int c0, c1, i;
+
+	if (!cb_two_slots(&c0, &c1))
+		kunit_skip(test, "needs two online CPUs in different slots");
+	ctx = cb_ctx_alloc(test);
+	atomic_long_set(&ctx->b.slot[c0 & (CHILD_BARRIER_SLOTS - 1)].ops, CB_DRIFT);
+	atomic_long_set(&ctx->b.slot[c1 & (CHILD_BARRIER_SLOTS - 1)].ops, -CB_DRIFT);
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
+
+	op[0] = cb_start_op_on(test, ctx, c0, -1, true, 0);
+	op[1] = cb_start_op_on(test, ctx, c1, -1, true, 0);
+	op[2] = cb_start_op_on(test, ctx, c1, c0, true, 0);
+	for (i = 0; i < 3; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, op[i]->began, "op %d on CPU %d", i,
+				      op[i]->began_on);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 3);
+
+	d = cb_start_drain(test, ctx);
+	for (i = 0; i < 3; i++) {
+		msleep(CB_SETTLE_MS / 4);
+		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&d->done),
+				       "the drain returned with op %d in flight", i);
+		if (op[i]->began)
+			cb_end_op(test, op[i]);
+	}
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	KUNIT_EXPECT_EQ(test, ctx->teardown_missed, 0);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
+	KUNIT_EXPECT_FALSE(test, cb_start_op_on(test, ctx, c0, -1, false, 0)->began);
+	KUNIT_EXPECT_FALSE(test, cb_start_op_on(test, ctx, c1, -1, false, 0)->began);
+	cb_finish(test, ctx);
+}
+
 /* Stress: workers begin/sleep/end in loops while another thread drains. */
 
 #define CB_STRESS_ROUNDS	20
@@ -627,6 +863,10 @@ static struct kunit_case child_barrier_test_cases[] = {
 	KUNIT_CASE(child_barrier_test_drain_waits),
 	KUNIT_CASE(child_barrier_test_many_sleeping_ops),
 	KUNIT_CASE(child_barrier_test_concurrent_drains),
+	KUNIT_CASE(child_barrier_test_every_cpu),
+	KUNIT_CASE(child_barrier_test_migrate),
+	KUNIT_CASE(child_barrier_test_migrate_during_drain),
+	KUNIT_CASE(child_barrier_test_slot_drift),
 	KUNIT_CASE_SLOW(child_barrier_test_stress),
 	{}
 };
