@@ -11,9 +11,11 @@ T=mdev-userspace
 
 ROUNDS=50
 MTTY=/sys/class/mdev_bus/mtty
+PDEV=/sys/devices/virtual/mtty/mtty
 DEVS=/sys/bus/mdev/devices
 
 nr_devs() { ls "$DEVS" 2>/dev/null | wc -l; }
+remove_all() { for r in "$DEVS"/*/remove; do [ -e "$r" ] && wr 1 "$r" > /dev/null; done; }
 uuid() { cat /proc/sys/kernel/random/uuid; }
 insmod /mtty.ko || bad "insmod mtty"
 T1=$(ls -d $MTTY/mdev_supported_types/*-1)
@@ -35,6 +37,88 @@ check "text to remove: EINVAL" expect_err "Invalid argument" abc "$DEVS/$U/remov
 check "device still there" [ -d "$DEVS/$U" ]
 check "remove 1" expect_ok 1 "$DEVS/$U/remove"
 check "device gone" [ ! -e "$DEVS/$U" ]
+
+# Failing allocations, where the kernel has fault injection: the N-th
+# allocation of one create fails, for N = 1, 2, ... until a create runs
+# without reaching its N-th allocation; then the same for a remove, and for
+# insmod (the parent's registration).  Each N is a check: the call fails
+# with an error and leaves everything as it was, or it absorbs the failure
+# and succeeds.
+DBG=/sys/kernel/debug
+if [ -e /proc/thread-self/fail-nth ] && mount -t debugfs debugfs $DBG; then
+	for f in failslab fail_page_alloc; do
+		echo N > $DBG/$f/ignore-gfp-wait
+		echo 1 > $DBG/$f/verbose
+	done
+	echo 0 > $DBG/fail_page_alloc/min-order
+	# fnth N ARGS...: one call of /fail-nth; sets $inj (injected|clean)
+	# and $res (ok or the error text).  The loops count in k: check()
+	# uses n.
+	fnth() { r=$(/fail-nth "$@"); inj=${r%% *}; res=${r#* }; }
+	avail=$(cat "$T1/available_instances")
+	k=1
+	while [ $k -le 1000 ]; do
+		U=$(uuid)
+		fnth $k write "$T1/create" "$U"
+		now=$(cat "$T1/available_instances")
+		if [ "$res" = ok ]; then
+			check "create, allocation $k fails ($inj): created, one instance taken" \
+				[ -d "$DEVS/$U" -a "$now" -eq $((avail - 1)) -a "$(nr_devs)" -eq 1 ]
+			wr 1 "$DEVS/$U/remove" > /dev/null
+		else
+			check "create, allocation $k fails ($inj): $res, nothing left" \
+				[ "$inj" = injected -a ! -e "$DEVS/$U" -a "$now" -eq "$avail" -a "$(nr_devs)" -eq 0 ]
+		fi
+		[ "$inj" = clean ] && break
+		k=$((k + 1))
+	done
+	check "a create after the failures" expect_ok "$(uuid)" "$T1/create"
+	remove_all
+
+	k=1
+	U=
+	while [ $k -le 1000 ]; do
+		[ -n "$U" ] || { U=$(uuid); wr "$U" "$T1/create" > /dev/null; }
+		fnth $k write "$DEVS/$U/remove" 1
+		now=$(cat "$T1/available_instances")
+		if [ "$res" = ok ]; then
+			check "remove, allocation $k fails ($inj): removed, instance back" \
+				[ ! -e "$DEVS/$U" -a "$now" -eq "$avail" -a "$(nr_devs)" -eq 0 ]
+			U=
+		else
+			check "remove, allocation $k fails ($inj): $res, device kept" \
+				[ "$inj" = injected -a -d "$DEVS/$U" -a "$now" -eq $((avail - 1)) ]
+		fi
+		[ "$inj" = clean ] && break
+		k=$((k + 1))
+	done
+	[ -z "$U" ] || wr 1 "$DEVS/$U/remove" > /dev/null
+
+	rmmod mtty
+	k=1
+	while [ $k -le 3000 ]; do
+		fnth $k insmod /mtty.ko
+		if [ "$res" = ok ]; then
+			# A failed mdev_bus link only warns: look under the device.
+			pt=$PDEV/mdev_supported_types/${T1##*/}
+			check "insmod, allocation $k fails ($inj): parent registered" \
+				[ -d "$pt" -a "$(cat "$pt/available_instances")" -eq "$avail" ]
+			rmmod mtty || bad "rmmod after insmod $k"
+		else
+			check "insmod, allocation $k fails ($inj): $res, no parent" \
+				[ "$inj" = injected -a ! -e "$PDEV" -a ! -d /sys/module/mtty ]
+		fi
+		[ "$inj" = clean ] && break
+		k=$((k + 1))
+	done
+	insmod /mtty.ko
+	check "create and remove after the failures" expect_ok "$(uuid)" "$T1/create"
+	remove_all
+	check "no device left after the failures" [ "$(nr_devs)" -eq 0 ]
+	umount $DBG
+else
+	echo "$T: no fault injection in this kernel: failing allocations skipped"
+fi
 
 avail=$(cat "$T2/available_instances")
 i=0
