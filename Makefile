@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 static check mutants spin bench races series refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin bench races series refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -26,6 +26,11 @@ static: prepare
 
 check: prepare
 	@scripts/check
+
+# KCSAN and delayed kobject releases (DEBUG_KOBJECT_RELEASE): KUnit and the
+# mdev userspace run in a kernel of their own, outside `make check`.
+kcsan: prepare
+	@scripts/kunit kcsan; scripts/userspace mdev $(CURDIR)/build/kunit-kcsan
 
 # Break the code on purpose and check that a test catches each break.
 mutants: prepare

@@ -120,6 +120,10 @@ else
 	echo "$T: no fault injection in this kernel: failing allocations skipped"
 fi
 
+# With delayed releases (CONFIG_DEBUG_KOBJECT_RELEASE: `make kcsan` passes
+# SETTLE=5), mtty gets the ports of a removed device back only once its
+# release has run.
+sleep "${SETTLE:-0}"
 avail=$(cat "$T2/available_instances")
 i=0
 while [ $i -lt "$avail" ]; do
@@ -139,14 +143,14 @@ check "no device left after rmmod" [ "$(nr_devs)" -eq 0 ]
 creator() {
 	while [ ! -e /tmp/stop ]; do
 		for t in $MTTY/mdev_supported_types/*/create; do
-			uuid > "$t" 2> /dev/null && echo >> "/tmp/created.$1"
+			{ uuid > "$t"; } 2> /dev/null && echo >> "/tmp/created.$1"
 		done
 	done
 }
 remover() {
 	while [ ! -e /tmp/stop ]; do
 		for r in $DEVS/*/remove; do
-			echo 1 > "$r" 2> /dev/null && echo >> "/tmp/removed.$1"
+			{ echo 1 > "$r"; } 2> /dev/null && echo >> "/tmp/removed.$1"
 		done
 	done
 }
