@@ -122,8 +122,17 @@ fi
 
 # With delayed releases (CONFIG_DEBUG_KOBJECT_RELEASE: `make kcsan` passes
 # SETTLE=5), mtty gets the ports of a removed device back only once its
-# release has run.
-sleep "${SETTLE:-0}"
+# release has run: wait until the count has not changed for SETTLE s.
+if [ "${SETTLE:-0}" -gt 0 ]; then
+	last=-1
+	same=0
+	while [ $same -lt "$SETTLE" ]; do
+		now=$(cat "$T2/available_instances")
+		if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
+		last=$now
+		sleep 1
+	done
+fi
 avail=$(cat "$T2/available_instances")
 i=0
 while [ $i -lt "$avail" ]; do
