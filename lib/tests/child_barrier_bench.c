@@ -89,11 +89,13 @@ static void cb_drain(void)
 }
 
 static void srcu_enter(void)
+	__acquires(&cbb_srcu)
 {
 	cbb_srcu_idx = srcu_read_lock(&cbb_srcu);
 }
 
 static void srcu_exit(void)
+	__releases(&cbb_srcu)
 {
 	srcu_read_unlock(&cbb_srcu, cbb_srcu_idx);
 }
