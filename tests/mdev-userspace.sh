@@ -122,11 +122,14 @@ fi
 
 # With delayed releases (CONFIG_DEBUG_KOBJECT_RELEASE: `make kcsan` passes
 # SETTLE=5), mtty gets the ports of a removed device back only once its
-# release has run: wait until the count has not changed for SETTLE s.
+# release has run: wait until the count has not changed for SETTLE s, at
+# most 60 s (the checks below then tell what it is).
 if [ "${SETTLE:-0}" -gt 0 ]; then
 	last=-1
 	same=0
-	while [ $same -lt "$SETTLE" ]; do
+	w=60
+	while [ $same -lt "$SETTLE" ] && [ $w -gt 0 ]; do
+		w=$((w - 1))
 		now=$(cat "$T2/available_instances")
 		if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
 		last=$now
