@@ -4,7 +4,7 @@
  * guests that scripts/userspace boots (linked statically on the host).
  *
  *	fail-nth N write FILE STRING	write STRING to FILE
- *	fail-nth N insmod MODULE	finit_module() of MODULE
+ *	fail-nth N insmod MODULE [PARAMS]	finit_module() of MODULE
  *
  * The file is opened first, then /proc/thread-self/fail-nth is set to N,
  * so that only the allocations of the write or of the module's load count
@@ -28,9 +28,10 @@ int main(int argc, char **argv)
 	char buf[32];
 	ssize_t len;
 
-	if (argc < 4 || (strcmp(argv[2], "write") && strcmp(argv[2], "insmod")) ||
+	if (argc < 4 || argc > 5 ||
+	    (strcmp(argv[2], "write") && strcmp(argv[2], "insmod")) ||
 	    (!strcmp(argv[2], "write") && argc != 5)) {
-		fprintf(stderr, "usage: %s N write FILE STRING | N insmod MODULE\n",
+		fprintf(stderr, "usage: %s N write FILE STRING | N insmod MODULE [PARAMS]\n",
 			argv[0]);
 		return 2;
 	}
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (insmod)
-		ret = syscall(SYS_finit_module, fd, "", 0);
+		ret = syscall(SYS_finit_module, fd, argc > 4 ? argv[4] : "", 0);
 	else
 		ret = write(fd, argv[4], strlen(argv[4]));
 	err = errno;

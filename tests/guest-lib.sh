@@ -61,6 +61,47 @@ stop_loops() {
 	removed=$(cat /tmp/removed.* 2> /dev/null | wc -l)
 }
 
+# Failing allocations, through the per-task fail-nth file
+# (Documentation/fault-injection/fault-injection.rst) and /fail-nth.
+# fail_setup: mount debugfs and let failslab and fail_page_alloc fail any
+# allocation (sleeping or not, of any order), each logged with its stack;
+# false where the kernel has no fault injection.
+fail_setup() {
+	[ -e /proc/thread-self/fail-nth ] || return 1
+	mount -t debugfs debugfs /sys/kernel/debug || return 1
+	for f in failslab fail_page_alloc; do
+		echo N > /sys/kernel/debug/$f/ignore-gfp-wait
+		echo 1 > /sys/kernel/debug/$f/verbose
+	done
+	echo 0 > /sys/kernel/debug/fail_page_alloc/min-order
+}
+
+# fnth N ARGS...: one call of /fail-nth; sets $inj (injected|clean) and
+# $res (ok or the error text).
+fnth() { fn_out=$(/fail-nth "$@"); inj=${fn_out%% *}; res=${fn_out#* }; }
+
+# fail_walk WHAT CALL OK ERR: for k = 1, 2, ... until a call returns
+# before its k-th allocation (at most 3000): CALL k makes one call through
+# fnth, with its k-th allocation failing; then OK must hold if the call
+# succeeded, or ERR if it failed (and a failure must have been injected).
+# Each k is a check.  The walk counts in k, as check() uses n.
+fail_walk() {
+	fw_what=$1 fw_call=$2 fw_ok=$3 fw_err=$4
+	k=1
+	while [ $k -le 3000 ]; do
+		$fw_call $k
+		if [ "$res" = ok ]; then
+			check "$fw_what, allocation $k fails ($inj): ok" $fw_ok
+		else
+			check "$fw_what, allocation $k fails ($inj): $res" fw_error
+		fi
+		[ "$inj" = clean ] && return 0
+		k=$((k + 1))
+	done
+	bad "$fw_what: allocation 3000 still reached"
+}
+fw_error() { [ "$inj" = injected ] && $fw_err; }
+
 guest_done() {
 	echo "$T: $pass passed, $fail failed"
 	echo "$T: done"

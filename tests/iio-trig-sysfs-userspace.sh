@@ -36,6 +36,41 @@ check "no trigger left" [ "$(nr_trigs)" -eq 0 ]
 check "rmmod" rmmod iio-trig-sysfs
 check "nothing left after rmmod" [ "$(nr_trigs)" -eq 0 -a ! -e "$DEV" ]
 
+# Failing allocations, where the kernel has fault injection, as in the mdev
+# run: the N-th allocation of one add_trigger write fails, for N = 1, 2, ...
+# until the write no longer reaches it; then the same for remove_trigger
+# and for insmod.  A failed call leaves everything as it was; one that
+# succeeds has done its work.
+if fail_setup; then
+	insmod /iio-trig-sysfs.ko
+	f_add() { fnth $1 write "$ADD" 5; }
+	added() {
+		[ "$(nr_trigs)" -eq 1 ] && grep -qx sysfstrig5 /sys/bus/iio/devices/trigger*/name
+		st=$?; wr 5 "$DEL" > /dev/null; return $st
+	}
+	not_added() { [ "$(nr_trigs)" -eq 0 ]; }
+	fail_walk add_trigger f_add added not_added
+	f_del() {
+		[ "$(nr_trigs)" -eq 1 ] || wr 5 "$ADD" > /dev/null
+		fnth $1 write "$DEL" 5
+	}
+	removed() { [ "$(nr_trigs)" -eq 0 ]; }
+	kept() { [ "$(nr_trigs)" -eq 1 ]; }
+	fail_walk remove_trigger f_del removed kept
+	check "rmmod before the insmod walk" rmmod iio-trig-sysfs
+	f_insmod() { fnth $1 insmod /iio-trig-sysfs.ko; }
+	loaded() { [ -e "$ADD" -a -e "$DEL" ]; st=$?; rmmod iio-trig-sysfs || st=1; return $st; }
+	not_loaded() { [ ! -e "$DEV" -a ! -d /sys/module/iio_trig_sysfs ]; }
+	fail_walk insmod f_insmod loaded not_loaded
+	umount /sys/kernel/debug
+	insmod /iio-trig-sysfs.ko
+	check "add and remove after the failures" expect_ok 5 "$ADD"
+	check "and remove" expect_ok 5 "$DEL"
+	check "rmmod after the failures" rmmod iio-trig-sysfs
+else
+	echo "$T: no fault injection in this kernel: failing allocations skipped"
+fi
+
 # Two loops each add a trigger and remove it again while the module goes
 # away and comes back, $ROUNDS times.  While a trigger exists it holds the
 # module, so rmmod is tried again until it succeeds, up to 50 times.

@@ -44,78 +44,51 @@ check "device gone" [ ! -e "$DEVS/$U" ]
 # insmod (the parent's registration).  Each N is a check: the call fails
 # with an error and leaves everything as it was, or it absorbs the failure
 # and succeeds.
-DBG=/sys/kernel/debug
-if [ -e /proc/thread-self/fail-nth ] && mount -t debugfs debugfs $DBG; then
-	for f in failslab fail_page_alloc; do
-		echo N > $DBG/$f/ignore-gfp-wait
-		echo 1 > $DBG/$f/verbose
-	done
-	echo 0 > $DBG/fail_page_alloc/min-order
-	# fnth N ARGS...: one call of /fail-nth; sets $inj (injected|clean)
-	# and $res (ok or the error text).  The loops count in k: check()
-	# uses n.
-	fnth() { r=$(/fail-nth "$@"); inj=${r%% *}; res=${r#* }; }
+if fail_setup; then
 	avail=$(cat "$T1/available_instances")
-	k=1
-	while [ $k -le 1000 ]; do
+	# A create that fails leaves no device and every instance free; one
+	# that succeeds, one device and one instance taken.
+	f_create() {
 		U=$(uuid)
-		fnth $k write "$T1/create" "$U"
+		fnth $1 write "$T1/create" "$U"
 		now=$(cat "$T1/available_instances")
-		if [ "$res" = ok ]; then
-			check "create, allocation $k fails ($inj): created, one instance taken" \
-				[ -d "$DEVS/$U" -a "$now" -eq $((avail - 1)) -a "$(nr_devs)" -eq 1 ]
-			wr 1 "$DEVS/$U/remove" > /dev/null
-		else
-			check "create, allocation $k fails ($inj): $res, nothing left" \
-				[ "$inj" = injected -a ! -e "$DEVS/$U" -a "$now" -eq "$avail" -a "$(nr_devs)" -eq 0 ]
-		fi
-		[ "$inj" = clean ] && break
-		k=$((k + 1))
-	done
+	}
+	created() {
+		[ -d "$DEVS/$U" -a "$now" -eq $((avail - 1)) -a "$(nr_devs)" -eq 1 ]
+		st=$?; remove_all; return $st
+	}
+	not_created() { [ ! -e "$DEVS/$U" -a "$now" -eq "$avail" -a "$(nr_devs)" -eq 0 ]; }
+	fail_walk create f_create created not_created
 	check "a create after the failures" expect_ok "$(uuid)" "$T1/create"
 	remove_all
 
-	k=1
+	# A remove that fails keeps the device; one that succeeds gives
+	# the instance back.
 	U=
-	while [ $k -le 1000 ]; do
+	f_remove() {
 		[ -n "$U" ] || { U=$(uuid); wr "$U" "$T1/create" > /dev/null; }
-		fnth $k write "$DEVS/$U/remove" 1
+		fnth $1 write "$DEVS/$U/remove" 1
 		now=$(cat "$T1/available_instances")
-		if [ "$res" = ok ]; then
-			check "remove, allocation $k fails ($inj): removed, instance back" \
-				[ ! -e "$DEVS/$U" -a "$now" -eq "$avail" -a "$(nr_devs)" -eq 0 ]
-			U=
-		else
-			check "remove, allocation $k fails ($inj): $res, device kept" \
-				[ "$inj" = injected -a -d "$DEVS/$U" -a "$now" -eq $((avail - 1)) ]
-		fi
-		[ "$inj" = clean ] && break
-		k=$((k + 1))
-	done
-	[ -z "$U" ] || wr 1 "$DEVS/$U/remove" > /dev/null
+	}
+	removed() { [ ! -e "$DEVS/$U" -a "$now" -eq "$avail" -a "$(nr_devs)" -eq 0 ]; st=$?; U=; return $st; }
+	kept() { [ -d "$DEVS/$U" -a "$now" -eq $((avail - 1)) ]; }
+	fail_walk remove f_remove removed kept
+	remove_all
 
+	# An insmod that fails leaves no parent and no module; one that
+	# succeeds, a parent with every instance free (a failed mdev_bus
+	# link only warns: look under the device).
 	rmmod mtty
-	k=1
-	while [ $k -le 3000 ]; do
-		fnth $k insmod /mtty.ko
-		if [ "$res" = ok ]; then
-			# A failed mdev_bus link only warns: look under the device.
-			pt=$PDEV/mdev_supported_types/${T1##*/}
-			check "insmod, allocation $k fails ($inj): parent registered" \
-				[ -d "$pt" -a "$(cat "$pt/available_instances")" -eq "$avail" ]
-			rmmod mtty || bad "rmmod after insmod $k"
-		else
-			check "insmod, allocation $k fails ($inj): $res, no parent" \
-				[ "$inj" = injected -a ! -e "$PDEV" -a ! -d /sys/module/mtty ]
-		fi
-		[ "$inj" = clean ] && break
-		k=$((k + 1))
-	done
+	pt=$PDEV/mdev_supported_types/${T1##*/}
+	f_insmod() { fnth $1 insmod /mtty.ko; }
+	registered() { [ -d "$pt" -a "$(cat "$pt/available_instances")" -eq "$avail" ]; st=$?; rmmod mtty || st=1; return $st; }
+	no_parent() { [ ! -e "$PDEV" -a ! -d /sys/module/mtty ]; }
+	fail_walk insmod f_insmod registered no_parent
 	insmod /mtty.ko
 	check "create and remove after the failures" expect_ok "$(uuid)" "$T1/create"
 	remove_all
 	check "no device left after the failures" [ "$(nr_devs)" -eq 0 ]
-	umount $DBG
+	umount /sys/kernel/debug
 else
 	echo "$T: no fault injection in this kernel: failing allocations skipped"
 fi
