@@ -59,7 +59,7 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-10G}
 make_initramfs() {
 	local init=$1 cpio=$2 root
 	shift 2
-	root=$(mktemp -d "$BUILD/initramfs.XXXXXX")
+	root=$(mktemp -d "$BUILD/initramfs.XXXXXX") || return 1
 	mkdir -p "$root/bin"
 	cp /bin/busybox "$root/bin/busybox"
 	ln -s busybox "$root/bin/sh"

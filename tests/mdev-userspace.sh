@@ -9,7 +9,7 @@
 T=mdev-userspace
 . /guest-lib.sh
 
-ROUNDS=50
+ROUNDS=${ROUNDS:-50}
 MTTY=/sys/class/mdev_bus/mtty
 PDEV=/sys/devices/virtual/mtty/mtty
 DEVS=/sys/bus/mdev/devices
@@ -148,9 +148,25 @@ left=0
 rmmod_failed=0
 round=1
 while [ $round -le $ROUNDS ]; do
-	insmod /mtty.ko || rmmod_failed=$((rmmod_failed + 1))
+	# The driver core removes an unregistered driver's directory only when
+	# its kobject is released, which CONFIG_DEBUG_KOBJECT_RELEASE delays by
+	# up to 4 s: an insmod before that fails with "sysfs: cannot create
+	# duplicate filename '/bus/mdev/drivers/mtty'".  Wait for it, at most
+	# 10 s.
+	w=100
+	while [ -e /sys/bus/mdev/drivers/mtty ] && [ $w -gt 0 ]; do
+		usleep 100000
+		w=$((w - 1))
+	done
+	if ! insmod /mtty.ko; then
+		echo "  round $round: insmod failed"
+		rmmod_failed=$((rmmod_failed + 1))
+	fi
 	usleep $((20000 + (round % 7) * 15000))
-	rmmod mtty || rmmod_failed=$((rmmod_failed + 1))
+	if ! rmmod mtty; then
+		echo "  round $round: rmmod failed"
+		rmmod_failed=$((rmmod_failed + 1))
+	fi
 	n=$(nr_devs)
 	if [ "$n" -ne 0 ]; then
 		echo "  round $round: $n mdev device(s) left after rmmod"
