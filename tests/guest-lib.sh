@@ -16,22 +16,6 @@ mount -t devtmpfs devtmpfs /dev
 # (delayed N)" lines of CONFIG_DEBUG_KOBJECT_RELEASE.
 dmesg -n "${LOGLEVEL:-5}"
 
-# KCSAN kernels (make kcsan): the loops on sysfs files race the RCU path
-# walk's plain reads of a dentry's d_flags (step_into(), lookup_fast())
-# against __dentry_kill() setting DCACHE_DENTRY_KILLED under d_lock.  That
-# race is in the VFS, not in the code under test, and benign: the walk
-# rechecks d_seq and falls back to a locked walk (syzbot's "KCSAN: data-race
-# in __dentry_kill / lookup_fast", assessed benign).  Filter the reports
-# whose top frame is __dentry_kill(), with KCSAN's own filter list, and
-# nothing else.
-if mount -t debugfs debugfs /sys/kernel/debug 2> /dev/null; then
-	if [ -e /sys/kernel/debug/kcsan ]; then
-		echo '!__dentry_kill' > /sys/kernel/debug/kcsan &&
-			echo "$T: KCSAN reports from __dentry_kill() filtered"
-	fi
-	umount /sys/kernel/debug
-fi
-
 pass=0
 fail=0
 

@@ -158,6 +158,7 @@ while [ $round -le $ROUNDS ]; do
 		usleep 100000
 		w=$((w - 1))
 	done
+	[ $w -gt 0 ] || echo "  round $round: driver directory still there after 10 s"
 	if ! insmod /mtty.ko; then
 		echo "  round $round: insmod failed"
 		rmmod_failed=$((rmmod_failed + 1))
