@@ -150,9 +150,9 @@ round=1
 while [ $round -le $ROUNDS ]; do
 	# The driver core removes an unregistered driver's directory only when
 	# its kobject is released, which CONFIG_DEBUG_KOBJECT_RELEASE delays by
-	# up to 4 s: an insmod before that fails with "sysfs: cannot create
-	# duplicate filename '/bus/mdev/drivers/mtty'".  Wait for it, at most
-	# 10 s.
+	# up to 4 s: an insmod before that finds it still there ("sysfs:
+	# cannot create duplicate filename '/bus/mdev/drivers/mtty'", seen in
+	# one make kcsan run).  Wait for it, at most 10 s.
 	w=100
 	while [ -e /sys/bus/mdev/drivers/mtty ] && [ $w -gt 0 ]; do
 		usleep 100000
