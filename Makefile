@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin bench races series refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin bench races series backport refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -56,6 +56,11 @@ races: prepare
 # It needs only the pristine source, not the prepared tree.
 series: deps
 	@scripts/series
+
+# The series' Cc: stable fixes alone on Debian 12's 6.12, the stable
+# target, and the userspace runs of the drivers they touch there.
+backport:
+	@scripts/backport
 
 # Refresh a patch from the prepared tree: make refresh P=patches/NNNN-x.patch
 refresh:

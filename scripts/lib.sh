@@ -2,14 +2,28 @@
 # Paths and small helpers shared by the scripts; sourced, not run.
 
 BUILD=$top/build
-TARBALL=/usr/src/linux-source-6.12.tar.xz
-PRISTINE=$BUILD/linux-source-6.12
+# The kernel: mainline 7.3 as Debian packages it (linux-source-7.3 from
+# trixie-backports, fetched by scripts/deps into build/apt), or, with
+# KVER=6.12 (make backport), Debian 12's linux-source-6.12, the stable target.
+KVER=${KVER:-7.3}
+if [ "$KVER" = 7.3 ]; then
+	SRCPKG=linux-source-7.3
+	TARBALL=$BUILD/apt/root/usr/src/linux-source-7.3.tar.xz
+else
+	SRCPKG=linux-source-$KVER
+	TARBALL=/usr/src/linux-source-$KVER.tar.xz
+fi
+PRISTINE=$BUILD/linux-source-$KVER
 # The prepared tree; scripts/bench prepares a second one, without the mdev
 # conversion, by setting KTREE and SKIP_PATCHES.
-TREE=${KTREE:-$BUILD/linux}
+if [ "$KVER" = 7.3 ]; then
+	TREE=${KTREE:-$BUILD/linux}
+else
+	TREE=${KTREE:-$BUILD/linux-$KVER}
+fi
 # The conversions: build/linux-a (the "A" kernel of scripts/bench and
 # scripts/races) is prepared without these patches, so that its mdev core,
-# scsi_debug and iio-trig-sysfs are 6.12's own.
+# scsi_debug and iio-trig-sysfs are 7.3's own.
 CONVERSIONS="0003 0008 0009"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
@@ -71,7 +85,8 @@ make_initramfs() {
 }
 
 # kunit_build TREE KBUILD [kunit.py option...]: build the x86_64 KUnit
-# configuration (configs/kunit-x86_64.config) of TREE in KBUILD, without
+# configuration ($KUNITCONFIG, configs/kunit-x86_64.config unless set) of
+# TREE in KBUILD, without
 # running it; the output goes to build/results/build-$(basename KBUILD).out.
 kunit_build() {
 	local tree=$1 dir=$2 log
@@ -81,7 +96,8 @@ kunit_build() {
 	echo "  BUILD   $dir"
 	(cd "$tree" && python3 tools/testing/kunit/kunit.py build --arch=x86_64 \
 		--build_dir="$dir" --jobs="$(nproc)" --make_options=CC="ccache gcc" \
-		--kunitconfig="$top/configs/kunit-x86_64.config" "$@") > "$log" 2>&1 ||
+		--kunitconfig="${KUNITCONFIG:-$top/configs/kunit-x86_64.config}" \
+		"$@") > "$log" 2>&1 ||
 		{ tail -n 20 "$log"; return 1; }
 }
 
@@ -89,12 +105,22 @@ kunit_build() {
 unpack_pristine() {
 	local tmp
 	[ -d "$PRISTINE" ] && return 0
+	[ -f "$TARBALL" ] || { echo "no $TARBALL: run 'make deps'" >&2; return 1; }
 	echo "  UNPACK  $TARBALL"
 	mkdir -p "$BUILD"
 	tmp=$(mktemp -d "$BUILD/unpack.XXXXXX")
 	tar -C "$tmp" -xf "$TARBALL"
 	mv "$tmp/$(basename "$PRISTINE")" "$PRISTINE"
 	rmdir "$tmp"
+}
+
+# srcpkg_version: the Debian version of the source package behind $TARBALL.
+srcpkg_version() {
+	if [ "$KVER" = 7.3 ]; then
+		cat "$BUILD/apt/version" 2>/dev/null || echo unknown
+	else
+		dpkg-query -W -f='${Version}' "$SRCPKG" 2>/dev/null || echo unknown
+	fi
 }
 
 # The patch series (scripts/series, scripts/check-series): series/series
