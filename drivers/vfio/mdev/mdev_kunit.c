@@ -219,10 +219,13 @@ static bool mk_go(struct mk_ctx *ctx)
 	return !READ_ONCE(ctx->stop) && time_before(jiffies, ctx->deadline);
 }
 
-/* Matches the (*data)th mdev child, counting from 0. */
-static int mk_match_nth(struct device *dev, void *data)
+/*
+ * Matches the nth mdev child, counting from 0; @data points to a pointer to
+ * n, which counts down.
+ */
+static int mk_match_nth(struct device *dev, const void *data)
 {
-	unsigned int *skip = data;
+	unsigned int *skip = *(unsigned int * const *)data;
 
 	return dev->bus == &mdev_bus_type && (*skip)-- == 0;
 }
@@ -230,10 +233,10 @@ static int mk_match_nth(struct device *dev, void *data)
 /* Remove a random child, with a reference held on it meanwhile. */
 static void mk_remove_one(struct mk_ctx *ctx)
 {
-	unsigned int skip = get_random_u32_below(4);
+	unsigned int skip = get_random_u32_below(4), *p = &skip;
 	struct device *dev;
 
-	dev = device_find_child(ctx->dev, &skip, mk_match_nth);
+	dev = device_find_child(ctx->dev, &p, mk_match_nth);
 	if (!dev) {
 		usleep_range(20, 100);
 		return;
