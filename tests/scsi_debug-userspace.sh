@@ -16,6 +16,9 @@ ADD=$DRV/add_host
 nr_adapters() { count /sys/bus/pseudo/devices/adapter*; }
 nr_hosts() { count /sys/class/scsi_host/host*; }
 
+# scsi_debug's CRC library, a module of its own since CRC_T10DIF became a
+# hidden option (6.15); busybox's insmod does not load dependencies.
+[ -f /crc-t10dif.ko ] && { insmod /crc-t10dif.ko || bad "insmod crc-t10dif"; }
 insmod /scsi_debug.ko || bad "insmod scsi_debug"
 check "one adapter after insmod" [ "$(cat $ADD)" -eq 1 -a "$(nr_adapters)" -eq 1 ]
 

@@ -242,7 +242,7 @@ static int __init cbb_init(void)
 	int i, n, c;
 
 	n = clamp(rounds, 1, BENCH_MAX_ROUNDS);
-	ns = kcalloc(n, sizeof(*ns), GFP_KERNEL);
+	ns = kzalloc_objs(*ns, n);
 	if (!ns)
 		return -ENOMEM;
 	for (c = 0; c < 2; c++) {

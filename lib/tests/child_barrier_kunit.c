@@ -127,7 +127,7 @@ static void cb_teardown(void *arg)
 
 static struct cb_ctx *cb_ctx_alloc(struct kunit *test)
 {
-	struct cb_ctx *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	struct cb_ctx *ctx = kzalloc_obj(*ctx);
 
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	child_barrier_init(&ctx->b);
@@ -811,7 +811,7 @@ static void child_barrier_test_stress(struct kunit *test)
 	struct cb_stress *s;
 	bool stuck = false;
 
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc_obj(*s);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	kunit_info(test, "%u workers on %u online CPUs\n", nr, num_online_cpus());
 

@@ -187,7 +187,7 @@ static unsigned int mk_children(struct mk_ctx *ctx)
 
 static struct mk_parent *mk_register(struct kunit *test, struct mk_ctx *ctx)
 {
-	struct mk_parent *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	struct mk_parent *p = kzalloc_obj(*p);
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -382,7 +382,7 @@ static int mk_init(struct kunit *test)
 	/* The core's release callbacks use the parent: they must not be late. */
 	if (IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
 		kunit_skip(test, "releases are delayed by DEBUG_KOBJECT_RELEASE");
-	ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	ctx = kzalloc_obj(*ctx);
 	if (!ctx)
 		return -ENOMEM;
 	ctx->dev = kunit_device_register(test, "mdev-parent");
