@@ -25,6 +25,10 @@ fi
 # scripts/races) is prepared without these patches, so that its mdev core,
 # scsi_debug and iio-trig-sysfs are 7.3's own.
 CONVERSIONS="0003 0008 0009"
+# The fixes, which scripts/races also leaves out of its A kernel, so that
+# the races and bugs they fix show there: mdev's late releases, mtty's
+# parent device and cdev, vfio_create_group()'s error path.
+FIXES="0011 0012 0013 0014"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 

@@ -3,9 +3,10 @@
  * KUnit tests for the mdev core: child create and remove against parent
  * unregistration.
  *
- * Linked into mdev.ko, so that it drives the real core: a KUnit device is the
- * parent, a test mdev_driver binds the children, and its probe and remove
- * callbacks can be held on a gate, which opens each race window on purpose.
+ * Linked into the mdev core, so that it drives the real core: a KUnit device
+ * is the parent, a test mdev_driver binds the children, and its probe and
+ * remove callbacks can be held on a gate, which opens each race window on
+ * purpose.
  * Helper kthreads only record what they saw; every check runs in the test
  * thread.  Every wait is bounded.  If a helper does not finish in time, its
  * context and the parent are leaked on purpose, so that it never touches
