@@ -23,8 +23,9 @@ else
 fi
 # The conversions: build/linux-a (the "A" kernel of scripts/bench and
 # scripts/races) is prepared without these patches, so that its mdev core,
-# scsi_debug and iio-trig-sysfs are 7.3's own.
-CONVERSIONS="0003 0008 0009"
+# scsi_debug and iio-trig-sysfs are 7.3's own (0004, the mdev KUnit suite,
+# tests the converted core and builds on 0003).
+CONVERSIONS="0003 0004 0008 0009"
 # The fixes, which scripts/races also leaves out of its A kernel, so that
 # the races and bugs they fix show there: mdev's late releases, mtty's
 # parent device and cdev, vfio_create_group()'s error path.
