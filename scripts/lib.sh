@@ -22,14 +22,15 @@ else
 	TREE=${KTREE:-$BUILD/linux-$KVER}
 fi
 # The conversions: build/linux-a (the "A" kernel of scripts/bench and
-# scripts/races) is prepared without these patches, so that its mdev core,
-# scsi_debug and iio-trig-sysfs are 7.3's own (0004, the mdev KUnit suite,
-# tests the converted core and builds on 0003).
-CONVERSIONS="0003 0004 0008 0009"
+# scripts/races) is prepared without these patches, so that its mdev core
+# is 7.3's own (0004, the mdev KUnit suite, tests the converted core and
+# builds on 0003).
+CONVERSIONS="0003 0004"
 # The fixes, which scripts/races also leaves out of its A kernel, so that
 # the races and bugs they fix show there: mdev's late releases, mtty's
-# parent device and cdev, vfio_create_group()'s error path.
-FIXES="0011 0012 0013 0014"
+# parent device, cdev and class, vfio_create_group()'s error path,
+# iio-trig-sysfs's module reference, scsi_debug's add_host.
+FIXES="0011 0012 0013 0014 0015 0016 0017"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 

@@ -23,7 +23,7 @@ for n in 1 2; do
 		dmesg -c > /dev/null
 		mark "reader $op nreaders=$n"
 		insmod /refscale.ko scale_type=$op nreaders=$n nruns=$NRUNS \
-			loops=$LOOPS shutdown=0 verbose=0
+			loops=$LOOPS shutdown_secs=0 verbose=0
 		i=0
 		while ! dmesg | grep -q "END OF TEST" && [ $i -lt 600 ]; do
 			usleep 100000

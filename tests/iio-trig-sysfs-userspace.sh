@@ -9,6 +9,8 @@ T=iio-trig-sysfs-userspace
 . /guest-lib.sh
 
 ROUNDS=${ROUNDS:-300}
+# VERBOSE=1: a line per round (rmmods refused, adds that failed with
+# ENODEV, uptime).
 DEV=/sys/bus/iio/devices/iio_sysfs_trigger
 ADD=$DEV/add_trigger
 DEL=$DEV/remove_trigger
@@ -72,12 +74,21 @@ else
 fi
 
 # Two loops each add a trigger and remove it again while the module goes
-# away and comes back, $ROUNDS times.  While a trigger exists it holds the
-# module, so rmmod is tried again until it succeeds, up to 50 times.
+# away and comes back, $ROUNDS times.  A trigger (and, with try_module_get()
+# before registering, an add in flight) holds the module, so rmmod is tried
+# again at once until it gets through, up to 200 times: in a run of 15
+# rounds it was refused 48 times per round on average.  An add that fails
+# with ENODEV ran while the module was going away: the exit it raced is
+# counted (13 of those 15).  Without try_module_get() such an add succeeds,
+# and its trigger is left behind.
 trig() {
 	while [ ! -e /tmp/stop ]; do
-		{ echo "$1" > $ADD; } 2> /dev/null && echo >> "/tmp/added.$1"
-		{ echo "$1" > $DEL; } 2> /dev/null && echo >> "/tmp/removed.$1"
+		if { echo "$1" > $ADD; } 2> "/tmp/err.$1"; then
+			echo >> "/tmp/added.$1"
+			{ echo "$1" > $DEL; } 2> /dev/null && echo >> "/tmp/removed.$1"
+		elif read -r e < "/tmp/err.$1"; [ "${e#*No such device}" != "$e" ]; then
+			echo >> /tmp/enodev
+		fi
 	done
 }
 trig 1 &
@@ -85,16 +96,20 @@ trig 2 &
 
 left=0
 busy=0
+raced=0
 round=1
+: > /tmp/enodev
 while [ $round -le "$ROUNDS" ]; do
 	insmod /iio-trig-sysfs.ko
 	usleep $(((round % 5) * 5000))
+	n0=$(wc -l < /tmp/enodev)
 	tries=0
-	until rmmod iio-trig-sysfs 2> /dev/null || [ $tries -ge 50 ]; do
+	until rmmod iio-trig-sysfs 2> /dev/null || [ $tries -ge 200 ]; do
 		tries=$((tries + 1))
-		usleep 1000
 	done
-	if [ $tries -lt 50 ]; then
+	[ "${VERBOSE:-0}" = 1 ] && echo "  round $round: $tries busy rmmods, $(($(wc -l < /tmp/enodev) - n0)) ENODEV, uptime $(cut -d' ' -f1 /proc/uptime)"
+	if [ $tries -lt 200 ]; then
+		[ "$(wc -l < /tmp/enodev)" -gt "$n0" ] && raced=$((raced + 1))
 		if [ "$(nr_trigs)" -ne 0 ] || [ -e "$DEV" ]; then
 			echo "  round $round: $(nr_trigs) trigger(s) left after rmmod"
 			left=$((left + 1))
@@ -105,10 +120,10 @@ while [ $round -le "$ROUNDS" ]; do
 	round=$((round + 1))
 done
 stop_loops
-echo "$T: $ROUNDS rounds, $((ROUNDS - busy)) rmmods succeeded, $added adds and $removed removes succeeded, $left rounds left triggers"
+echo "$T: $ROUNDS rounds, $((ROUNDS - busy)) rmmods succeeded, $raced of them raced an add (ENODEV), $added adds and $removed removes succeeded, $left rounds left triggers"
 check "no trigger left after any rmmod" [ $left -eq 0 ]
 check "the loops added and removed triggers" [ "$added" -gt 0 -a "$removed" -gt 0 ]
-check "nearly every rmmod succeeded" [ $busy -lt $((ROUNDS / 10)) ]
+check "most rmmods succeeded" [ $busy -lt $((ROUNDS / 4)) ]
 lsmod | grep -q iio_trig_sysfs && for id in 1 2; do echo $id > $DEL 2> /dev/null; done
 rmmod iio-trig-sysfs 2> /dev/null
 check "no trigger left at the end" [ "$(nr_trigs)" -eq 0 ]

@@ -99,9 +99,15 @@ fi
 
 # Two adders and one remover loop on add_host while the module goes away
 # and comes back, $ROUNDS times.
+# An add that fails with ENODEV ran while the module was going away: the
+# exit it raced is counted.
 adder() {
 	while [ ! -e /tmp/stop ]; do
-		{ echo 1 > $ADD; } 2> /dev/null && echo >> "/tmp/added.$1"
+		if { echo 1 > $ADD; } 2> "/tmp/err.$1"; then
+			echo >> "/tmp/added.$1"
+		elif read -r e < "/tmp/err.$1"; [ "${e#*No such device}" != "$e" ]; then
+			echo >> /tmp/enodev
+		fi
 	done
 }
 remover() {
@@ -118,10 +124,13 @@ remover 1 &
 # within 60 s, or the rounds end there.
 left=0
 failed=0
+raced=0
 round=1
+: > /tmp/enodev
 while [ $round -le "$ROUNDS" ]; do
 	insmod /scsi_debug.ko || failed=$((failed + 1))
 	usleep $(((round % 5) * 10000))
+	n0=$(wc -l < /tmp/enodev)
 	tries=0
 	while within 60 rmmod scsi_debug 2> /dev/null; rc=$?; [ $rc -eq 1 ]; do
 		tries=$((tries + 1))
@@ -139,10 +148,11 @@ while [ $round -le "$ROUNDS" ]; do
 		echo "  round $round: $(nr_hosts) SCSI host(s) left after rmmod"
 		left=$((left + 1))
 	fi
+	[ $rc -eq 0 ] && [ "$(wc -l < /tmp/enodev)" -gt "$n0" ] && raced=$((raced + 1))
 	round=$((round + 1))
 done
 stop_loops
-echo "$T: $ROUNDS rounds, $added adds and $removed removes succeeded, $left rounds left hosts, $failed insmod/rmmod failed"
+echo "$T: $ROUNDS rounds, $raced rmmods raced an add (ENODEV), $added adds and $removed removes succeeded, $left rounds left hosts, $failed insmod/rmmod failed"
 check "$ROUNDS rounds of insmod/rmmod under add/remove loops" [ $left -eq 0 -a $failed -eq 0 ]
 check "the loops added and removed adapters" [ "$added" -gt 0 -a "$removed" -gt 0 ]
 
