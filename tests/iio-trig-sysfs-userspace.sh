@@ -78,9 +78,11 @@ fi
 # before registering, an add in flight) holds the module, so rmmod is tried
 # again at once until it gets through, up to 200 times: in a run of 15
 # rounds it was refused 48 times per round on average.  An add that fails
-# with ENODEV ran while the module was going away: the exit it raced is
-# counted (13 of those 15).  Without try_module_get() such an add succeeds,
-# and its trigger is left behind.
+# with ENODEV ran while the module was going away (refused by
+# try_module_get(), or by kernfs as it removed the file, which is why the
+# unpatched kernel counts a few too): the exit it raced is counted (13 of
+# those 15).  Without try_module_get() such an add can succeed, and its
+# trigger is left behind.
 trig() {
 	while [ ! -e /tmp/stop ]; do
 		if { echo "$1" > $ADD; } 2> "/tmp/err.$1"; then

@@ -99,7 +99,8 @@ fi
 
 # Two adders and one remover loop on add_host while the module goes away
 # and comes back, $ROUNDS times.
-# An add that fails with ENODEV ran while the module was going away: the
+# An add that fails with ENODEV ran while the module was going away
+# (refused by the exiting flag, or by kernfs as it removed the file): the
 # exit it raced is counted.
 adder() {
 	while [ ! -e /tmp/stop ]; do
