@@ -27,10 +27,11 @@ fi
 # builds on 0003).
 CONVERSIONS="0003 0004"
 # The fixes, which scripts/races also leaves out of its A kernel, so that
-# the races and bugs they fix show there: mdev's late releases, mtty's
-# parent device, cdev and class, vfio_create_group()'s error path,
+# the races and bugs they fix show there: mdev's late releases and remove
+# window, the samples' parent devices, cdevs and classes in module memory,
+# vfio_create_group()'s error path,
 # iio-trig-sysfs's module reference, scsi_debug's add_host.
-FIXES="0011 0012 0013 0014 0015 0016 0017"
+FIXES="0011 0013 0016 0017 0018 0019 0020"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
@@ -55,11 +56,19 @@ overlay_files() {
 	done | sort
 }
 
-# patches/*.patch in order, less those whose name starts with a number in
-# SKIP_PATCHES (e.g. SKIP_PATCHES=0003).
+# patches/*.patch in the order of series/series (those it does not name
+# last, by number), less those whose name starts with a number in
+# SKIP_PATCHES (e.g. SKIP_PATCHES=0003).  The tree is prepared in the order
+# the series is committed, so that a patch may build on any patch before it
+# there, whatever the numbers.
 patch_list() {
 	local p n
-	for p in $(ls "$top"/patches/*.patch 2>/dev/null | sort); do
+	{
+		series_pieces 2>/dev/null | grep '^patches/.*\.patch$' |
+			sed "s|^|$top/|"
+		ls "$top"/patches/*.patch 2>/dev/null | sort
+	} | awk '!seen[$0]++' | while read -r p; do
+		[ -f "$p" ] || continue
 		n=$(basename "$p")
 		[[ " ${SKIP_PATCHES:-} " == *" ${n%%-*} "* ]] || echo "$p"
 	done

@@ -17,20 +17,28 @@
 #include <kunit/test.h>
 #include <linux/child_barrier.h>
 #include <linux/completion.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/mdev.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uuid.h>
 
 #include "mdev_private.h"
 
-/* Bound for a wait that must end. */
-#define MK_WAIT			msecs_to_jiffies(5000)
+/*
+ * Bound for a wait that must end.  Unregistration waits for the releases of
+ * children and types, which CONFIG_DEBUG_KOBJECT_RELEASE delays by up to 4 s
+ * each, one after the other.
+ */
+#define MK_WAIT			msecs_to_jiffies(IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE) ? \
+						 30000 : 5000)
 /* How long a wait that must not end is watched. */
 #define MK_SETTLE_MS		100
 #define MK_MAX_INSTANCES	64U
@@ -73,6 +81,8 @@ struct mk_job {
 	struct mdev_type *type;
 	struct mdev_device *mdev;
 	unsigned int delay_us;
+	/* MK_UNREGISTER: free the parent once unregistered, as a driver does */
+	bool free_parent;
 	guid_t uuid;
 	int ret;
 	struct completion done;
@@ -267,6 +277,8 @@ static int mk_job_thread(void *data)
 		mdev_unregister_parent(&job->p->parent);
 		WRITE_ONCE(ctx->unreg_task, NULL);
 		WRITE_ONCE(ctx->unreg_done, true);
+		if (job->free_parent)
+			kfree(job->p);
 		break;
 	case MK_CREATOR:
 		while (mk_go(ctx)) {
@@ -284,9 +296,13 @@ static int mk_job_thread(void *data)
 	return 0;
 }
 
-static struct mk_job *mk_start(struct kunit *test, enum mk_op op,
-			       struct mdev_type *type, struct mdev_device *mdev,
-			       unsigned int delay_us)
+/*
+ * Start a job in a helper kthread.  With @cpu >= 0 the helper runs on that CPU
+ * only, and with @fifo at a real-time priority.
+ */
+static struct mk_job *mk_start_on(struct kunit *test, enum mk_op op,
+				  struct mdev_type *type, struct mdev_device *mdev,
+				  unsigned int delay_us, int cpu, bool fifo)
 {
 	struct mk_ctx *ctx = test->priv;
 	struct task_struct *t;
@@ -303,12 +319,24 @@ static struct mk_job *mk_start(struct kunit *test, enum mk_op op,
 	job->delay_us = delay_us;
 	guid_gen(&job->uuid);
 	init_completion(&job->done);
-	t = kthread_run(mk_job_thread, job, "mdev_kunit/%u", ctx->nr_jobs);
+	t = kthread_create(mk_job_thread, job, "mdev_kunit/%u", ctx->nr_jobs);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	if (cpu >= 0)
+		kthread_bind(t, cpu);
+	if (fifo)
+		sched_set_fifo(t);
+	wake_up_process(t);
 	ctx->nr_jobs++;
 	if (op == MK_UNREGISTER)
 		job->p->unreg_started = true;
 	return job;
+}
+
+static struct mk_job *mk_start(struct kunit *test, enum mk_op op,
+			       struct mdev_type *type, struct mdev_device *mdev,
+			       unsigned int delay_us)
+{
+	return mk_start_on(test, op, type, mdev, delay_us, -1, false);
 }
 
 static bool mk_wait(struct mk_job *job)
@@ -378,15 +406,19 @@ static void mk_reset(struct mk_ctx *ctx)
 
 static int mk_init(struct kunit *test)
 {
+	static atomic_t serial = ATOMIC_INIT(0);
 	struct mk_ctx *ctx;
+	char name[32];
 
-	/* The core's release callbacks use the parent: they must not be late. */
-	if (IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
-		kunit_skip(test, "releases are delayed by DEBUG_KOBJECT_RELEASE");
 	ctx = kzalloc_obj(*ctx);
 	if (!ctx)
 		return -ENOMEM;
-	ctx->dev = kunit_device_register(test, "mdev-parent");
+	/*
+	 * A name of its own for each case: with CONFIG_DEBUG_KOBJECT_RELEASE,
+	 * the previous case's KUnit device and driver are released late.
+	 */
+	snprintf(name, sizeof(name), "mdev-parent-%d", atomic_inc_return(&serial));
+	ctx->dev = kunit_device_register(test, name);
 	if (IS_ERR(ctx->dev)) {
 		int ret = PTR_ERR(ctx->dev);
 
@@ -580,6 +612,67 @@ static void mdev_test_remove_vs_unregister(struct kunit *test)
 }
 
 /*
+ * The remove window.  mdev_device_remove() gets a child the caller holds no
+ * reference to (remove_store() has removed its own file): only while the
+ * child is on mdev_list, under mdev_list_lock, is it certain that neither it
+ * nor its parent is gone.  The remove must therefore begin its op before it
+ * drops that lock.  If it dropped the lock first, the child's release, which
+ * waits for the lock during an unregistration, could run at once, and with
+ * it the rest of the unregistration, after which the parent's driver frees
+ * the parent: the remove would then begin its op on freed memory.
+ *
+ * The case lines that up.  The test holds mdev_list_lock while a remove, and
+ * after it an unregistration (in the child's release, after its teardown
+ * removed the child), queue on it.  Both run on one CPU, the unregistration
+ * at a real-time priority, so that it preempts the remove as soon as the
+ * remove unlocks, and frees the parent when it returns.  A remove that
+ * touches the parent after its unlock then reads freed memory, which KASAN
+ * reports.  It needs a preemptible kernel, and a release that runs in the
+ * unregistration itself rather than later in a worker.
+ */
+static void mdev_test_remove_window(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	unsigned long deadline = jiffies + MK_WAIT;
+	int cpu = cpumask_last(cpu_online_mask);
+	struct mk_job *remove, *unreg;
+	struct mdev_device *mdev;
+	struct mk_parent *p;
+	guid_t uuid;
+
+	if (IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
+		kunit_skip(test, "the child's release runs later, in a worker");
+	p = mk_register(test, ctx);
+	guid_gen(&uuid);
+	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[0], &uuid), 0);
+	mdev = READ_ONCE(ctx->probed);
+	KUNIT_ASSERT_NOT_NULL(test, mdev);
+
+	mutex_lock(&mdev_list_lock);
+	remove = mk_start_on(test, MK_REMOVE, NULL, mdev, 0, cpu, false);
+	msleep(MK_SETTLE_MS);
+	unreg = mk_start_on(test, MK_UNREGISTER, NULL, NULL, 0, cpu, true);
+	unreg->free_parent = true;
+	p->unreg_started = true;
+	/* The test must not touch the parent any more. */
+	ctx->p = NULL;
+	while (!atomic_read(&ctx->teardown_removes) && time_before(jiffies, deadline))
+		usleep_range(500, 1000);
+	msleep(MK_SETTLE_MS);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
+	KUNIT_EXPECT_FALSE(test, completion_done(&remove->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
+	mutex_unlock(&mdev_list_lock);
+
+	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
+	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
+	KUNIT_EXPECT_EQ(test, remove->ret, -ENODEV);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->removes), 1);
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
+/*
  * A create or a remove that begins once unregistration waits (here for a
  * create blocked in probe) fails with -ENODEV and leaves nothing behind; the
  * teardown removes the child that the failed remove left.
@@ -607,8 +700,10 @@ static void mdev_test_ops_during_unregister(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, create->ret, -ENODEV);
 	KUNIT_EXPECT_EQ(test, remove->ret, -ENODEV);
 	KUNIT_EXPECT_EQ(test, mk_children(ctx), 2U);
-	KUNIT_EXPECT_EQ(test, atomic_read(&p->parent.available_instances),
-			MK_MAX_INSTANCES - 2);
+	/* The refused create gives its instance back in its release. */
+	if (!IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
+		KUNIT_EXPECT_EQ(test, atomic_read(&p->parent.available_instances),
+				MK_MAX_INSTANCES - 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), 2);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->removes), 0);
 	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
@@ -638,7 +733,9 @@ static void mdev_test_stress(struct kunit *test)
 		p = mk_register(test, ctx);
 		/*
 		 * Creators may call in after the teardown, which sysfs would
-		 * prevent: keep the types, so that this only fails with -ENODEV.
+		 * prevent: keep the types until the loops have stopped, so
+		 * that this only fails with -ENODEV.  Unregistration waits
+		 * for the types' release, so it cannot return before that.
 		 */
 		for (i = 0; i < MK_NR_TYPES; i++)
 			kobject_get(&p->types[i].kobj);
@@ -652,8 +749,18 @@ static void mdev_test_stress(struct kunit *test)
 			mk_start(test, MK_REMOVER, NULL, NULL, 0);
 
 		/* Let the loops keep trying on the dead parent for a while. */
-		if (mk_wait(&ctx->jobs[0]))
-			usleep_range(2000, 3000);
+		while (!child_barrier_is_dead(&p->parent.barrier) &&
+		       time_before(jiffies, ctx->deadline))
+			usleep_range(500, 1000);
+		usleep_range(2000, 3000);
+		WRITE_ONCE(ctx->stop, true);
+		for (i = 1; i < ctx->nr_jobs; i++)
+			if (!mk_wait(&ctx->jobs[i]))
+				ctx->stuck = true;
+		if (ctx->stuck)
+			break;
+		for (i = 0; i < MK_NR_TYPES; i++)
+			kobject_put(&p->types[i].kobj);
 		mk_join(ctx);
 		if (ctx->stuck)
 			break;
@@ -668,8 +775,6 @@ static void mdev_test_stress(struct kunit *test)
 		created += atomic_read(&ctx->created);
 		refused += atomic_read(&ctx->refused);
 
-		for (i = 0; i < MK_NR_TYPES; i++)
-			kobject_put(&p->types[i].kobj);
 		ctx->p = NULL;
 		kfree(p);
 	}
@@ -691,6 +796,47 @@ static int mk_suite_init(struct kunit_suite *suite)
 	return ret;
 }
 
+/*
+ * A reference to a child held across its parent's unregistration, as when
+ * userspace or another subsystem still holds one.  The child's release reads
+ * the parent, its driver and its type, so unregistration must not return
+ * before that release, after which the parent's driver frees the parent
+ * (here the test does).  If it returned early, KASAN reports the release's
+ * reads of the freed parent and type.
+ */
+static void mdev_test_release_after_unregister(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *p = mk_register(test, ctx);
+	unsigned int first = 0, *nth = &first;
+	struct mk_job *unreg;
+	struct device *dev;
+	guid_t uuid;
+	bool early;
+
+	guid_gen(&uuid);
+	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[0], &uuid), 0);
+	dev = device_find_child(ctx->dev, &nth, mk_match_nth);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+
+	unreg = mk_start_unregister(test);
+	msleep(MK_SETTLE_MS);
+	early = completion_done(&unreg->done);
+	KUNIT_EXPECT_FALSE_MSG(test, early,
+			       "unregistration returned before the child's release");
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
+	KUNIT_EXPECT_EQ(test, mk_children(ctx), 0U);
+	if (early) {
+		/* What the parent's driver may do once unregistration returned. */
+		ctx->p = NULL;
+		kfree(p);
+	}
+	put_device(dev);
+	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
 static void mk_suite_exit(struct kunit_suite *suite)
 {
 	mdev_unregister_driver(&mk_driver);
@@ -703,7 +849,9 @@ static struct kunit_case mdev_test_cases[] = {
 	KUNIT_CASE(mdev_test_create_vs_unregister_walk),
 	KUNIT_CASE(mdev_test_create_vs_unregister),
 	KUNIT_CASE(mdev_test_remove_vs_unregister),
+	KUNIT_CASE(mdev_test_remove_window),
 	KUNIT_CASE(mdev_test_ops_during_unregister),
+	KUNIT_CASE(mdev_test_release_after_unregister),
 	KUNIT_CASE_SLOW(mdev_test_stress),
 	{}
 };
