@@ -27,12 +27,14 @@ static: prepare
 check: prepare
 	@scripts/check
 
-# KCSAN and delayed kobject releases (DEBUG_KOBJECT_RELEASE): KUnit and the
-# mdev userspace run in a kernel of their own, outside `make check`.
+# KCSAN and delayed kobject releases (DEBUG_KOBJECT_RELEASE): KUnit, the
+# mdev and the samples userspace runs in a kernel of their own, outside
+# `make check`.
 # SETTLE=5: the guest waits for delayed releases before it counts instances.
 kcsan: prepare
 	@rc=0; scripts/kunit kcsan || rc=1; \
 	USERSPACE_ARGS=SETTLE=5 scripts/userspace mdev $(CURDIR)/build/kunit-kcsan || rc=1; \
+	USERSPACE_ARGS=SETTLE=5 scripts/userspace samples $(CURDIR)/build/kunit-kcsan || rc=1; \
 	exit $$rc
 
 # Break the code on purpose and check that a test catches each break.

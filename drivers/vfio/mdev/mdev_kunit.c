@@ -648,7 +648,7 @@ static void mdev_test_remove_window(struct kunit *test)
 	mdev = READ_ONCE(ctx->probed);
 	KUNIT_ASSERT_NOT_NULL(test, mdev);
 
-	mutex_lock(&mdev_list_lock);
+	mutex_lock(mdev_list_lock_kunit());
 	remove = mk_start_on(test, MK_REMOVE, NULL, mdev, 0, cpu, false);
 	msleep(MK_SETTLE_MS);
 	unreg = mk_start_on(test, MK_UNREGISTER, NULL, NULL, 0, cpu, true);
@@ -662,7 +662,7 @@ static void mdev_test_remove_window(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
 	KUNIT_EXPECT_FALSE(test, completion_done(&remove->done));
 	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
-	mutex_unlock(&mdev_list_lock);
+	mutex_unlock(mdev_list_lock_kunit());
 
 	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
 	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
