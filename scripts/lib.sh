@@ -31,7 +31,7 @@ CONVERSIONS="0003 0004"
 # window, the samples' parent devices, cdevs and classes in module memory,
 # vfio_create_group()'s error path,
 # iio-trig-sysfs's module reference, scsi_debug's add_host.
-FIXES="0011 0013 0016 0017 0018 0019 0020"
+FIXES="0011 0013 0016 0017 0018 0019 0021"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
