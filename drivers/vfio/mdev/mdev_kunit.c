@@ -622,8 +622,8 @@ static void mdev_test_remove_vs_unregister(struct kunit *test)
  * the parent: the remove would then begin its op on freed memory.
  *
  * The case lines that up.  The test holds mdev_list_lock while a remove, and
- * after it an unregistration (in the child's release, after its teardown
- * removed the child), queue on it.  Both run on one CPU, the unregistration
+ * after it an unregistration (in its teardown, which takes the lock to make
+ * the child inactive), queue on it.  Both run on one CPU, the unregistration
  * at a real-time priority, so that it preempts the remove as soon as the
  * remove unlocks, and frees the parent when it returns.  A remove that
  * touches the parent after its unlock then reads freed memory, which KASAN
@@ -656,10 +656,13 @@ static void mdev_test_remove_window(struct kunit *test)
 	p->unreg_started = true;
 	/* The test must not touch the parent any more. */
 	ctx->p = NULL;
-	while (!atomic_read(&ctx->teardown_removes) && time_before(jiffies, deadline))
+	/* The teardown then waits for mdev_list_lock to make the child inactive. */
+	while (!child_barrier_is_dead(&p->parent.barrier) &&
+	       time_before(jiffies, deadline))
 		usleep_range(500, 1000);
 	msleep(MK_SETTLE_MS);
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&p->parent.barrier));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 0);
 	KUNIT_EXPECT_FALSE(test, completion_done(&remove->done));
 	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
 	mutex_unlock(mdev_list_lock_kunit());
@@ -668,6 +671,7 @@ static void mdev_test_remove_window(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
 	KUNIT_EXPECT_EQ(test, remove->ret, -ENODEV);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->removes), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
 	mk_expect_clean(test, ctx);
 	mk_finish(test);
 }
