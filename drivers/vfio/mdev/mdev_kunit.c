@@ -66,6 +66,8 @@ struct mk_parent {
 	struct mk_ctx *ctx;
 	bool registered;
 	bool unreg_started;
+	/* Freed by the unregistration job once unregistered, as a driver does */
+	bool free_on_unreg;
 };
 
 enum mk_op { MK_CREATE, MK_REMOVE, MK_UNREGISTER, MK_CREATOR, MK_REMOVER };
@@ -81,8 +83,6 @@ struct mk_job {
 	struct mdev_type *type;
 	struct mdev_device *mdev;
 	unsigned int delay_us;
-	/* MK_UNREGISTER: free the parent once unregistered, as a driver does */
-	bool free_parent;
 	guid_t uuid;
 	int ret;
 	struct completion done;
@@ -277,7 +277,7 @@ static int mk_job_thread(void *data)
 		mdev_unregister_parent(&job->p->parent);
 		WRITE_ONCE(ctx->unreg_task, NULL);
 		WRITE_ONCE(ctx->unreg_done, true);
-		if (job->free_parent)
+		if (job->p->free_on_unreg)
 			kfree(job->p);
 		break;
 	case MK_CREATOR:
@@ -651,10 +651,9 @@ static void mdev_test_remove_window(struct kunit *test)
 	mutex_lock(mdev_list_lock_kunit());
 	remove = mk_start_on(test, MK_REMOVE, NULL, mdev, 0, cpu, false);
 	msleep(MK_SETTLE_MS);
+	p->free_on_unreg = true;
 	unreg = mk_start_on(test, MK_UNREGISTER, NULL, NULL, 0, cpu, true);
-	unreg->free_parent = true;
-	p->unreg_started = true;
-	/* The test must not touch the parent any more. */
+	/* The job frees the parent: mk_finish() must not. */
 	ctx->p = NULL;
 	/* The teardown then waits for mdev_list_lock to make the child inactive. */
 	while (!child_barrier_is_dead(&p->parent.barrier) &&
