@@ -259,6 +259,8 @@ static int __init cbb_init(void)
 		}
 	}
 	kfree(ns);
+	pr_info("child_barrier_bench: sizeof child_barrier %zu rw_semaphore %zu\n",
+		sizeof(struct child_barrier), sizeof(struct rw_semaphore));
 	pr_info("child_barrier_bench: done\n");
 	return 0;
 }

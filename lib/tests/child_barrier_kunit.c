@@ -16,6 +16,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/random.h>
+#include <linux/rwsem.h>
 #include <linux/slab.h>
 
 /* Bound for a wait that must end. */
@@ -294,6 +295,15 @@ static void child_barrier_test_live(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
 	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
 	cb_finish(test, ctx);
+}
+
+/* The size of the barrier, against the rwsem it replaces in mdev. */
+static void child_barrier_test_size(struct kunit *test)
+{
+	kunit_info(test, "sizeof(struct child_barrier) %zu, sizeof(struct rw_semaphore) %zu\n",
+		   sizeof(struct child_barrier), sizeof(struct rw_semaphore));
+	if (!IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC))
+		KUNIT_EXPECT_LE(test, sizeof(struct child_barrier), 2 * sizeof(long));
 }
 
 /* A drain with nothing in flight runs the teardown once; begin then fails for good. */
@@ -976,6 +986,7 @@ static void child_barrier_test_stress(struct kunit *test)
 
 static struct kunit_case child_barrier_test_cases[] = {
 	KUNIT_CASE(child_barrier_test_live),
+	KUNIT_CASE(child_barrier_test_size),
 	KUNIT_CASE(child_barrier_test_drain_idle),
 	KUNIT_CASE(child_barrier_test_drain_twice),
 	KUNIT_CASE(child_barrier_test_reinit),
