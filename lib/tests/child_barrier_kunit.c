@@ -15,6 +15,7 @@
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
+#include <linux/moduleparam.h>
 #include <linux/random.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
@@ -24,6 +25,11 @@
 /* How long a wait that must not end is watched. */
 #define CB_SETTLE_MS	100
 #define CB_MAX_OPS	32
+
+static unsigned int hung_secs;
+module_param(hung_secs, uint, 0444);
+MODULE_PARM_DESC(hung_secs,
+		 "Seconds child_barrier_test_hung_drain holds an op under a drain (0: skip)");
 
 struct cb_ctx;
 
@@ -984,6 +990,37 @@ static void child_barrier_test_stress(struct kunit *test)
 		kfree(s);
 }
 
+/*
+ * A drain that does not end is reported by the kernel: once by the library
+ * after 10 s, with its caller and the ops it waits for, and by the hung
+ * task detector, which sees the drain sleep uninterruptibly, with (under
+ * lockdep) the task inside the op.  Skipped unless
+ * child_barrier_kunit.hung_secs is set above the hung task timeout
+ * (`scripts/kunit hung`, which looks for both reports in the log).
+ */
+static void child_barrier_test_hung_drain(struct kunit *test)
+{
+	struct cb_ctx *ctx;
+	struct cb_drain *d;
+	unsigned int i;
+
+	if (!hung_secs)
+		kunit_skip(test, "child_barrier_kunit.hung_secs is 0");
+	ctx = cb_ctx_alloc(test);
+	/* The op is held by this task: the detector's lock list names it. */
+	KUNIT_ASSERT_TRUE(test, begin_child_op(&ctx->b));
+	d = cb_start_drain(test, ctx);
+	/* Short sleeps: this task must not look hung itself. */
+	for (i = 0; i < hung_secs * 4; i++)
+		msleep(250);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d->done));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 0);
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_finish(test, ctx);
+}
+
 static struct kunit_case child_barrier_test_cases[] = {
 	KUNIT_CASE(child_barrier_test_live),
 	KUNIT_CASE(child_barrier_test_size),
@@ -1003,6 +1040,7 @@ static struct kunit_case child_barrier_test_cases[] = {
 	KUNIT_CASE(child_barrier_test_migrate),
 	KUNIT_CASE(child_barrier_test_migrate_during_drain),
 	KUNIT_CASE_SLOW(child_barrier_test_stress),
+	KUNIT_CASE_SLOW(child_barrier_test_hung_drain),
 	{}
 };
 
