@@ -2,82 +2,92 @@
 /*
  * child_barrier - fence run-time child create/remove against parent removal
  *
- * The barrier is CHILD_BARRIER_SLOTS atomic long counters, each on its own cache
- * line, and two state bits.
+ * The barrier is one atomic long counter and two state bits, as a kernfs
+ * node's active references are one counter and a bias (fs/kernfs/dir.c:
+ * kernfs_get_active(), kernfs_drain(), KN_DEACTIVATED_BIAS).
  *
- * begin_child_op() increments the slot of the CPU it runs on, unless that
- * slot is dead; end_child_op() decrements the slot of the CPU it runs on,
- * which may be another one if the op migrated.  So a single slot means
- * nothing while live (it may even be negative), but the sum over the slots
- * is the number of ops in flight.  The first drain_and_unregister() adds
- * CHILD_BARRIER_DEAD_BIAS to every slot in use (child_barrier_nr_slots(),
- * at most one per possible CPU), last slot last: from then on every begin
- * fails, on any CPU, and the sum climbs back to exactly one bias per slot
- * as the ops in flight end.  The first drain is the one whose bias kills
- * slot 0; it sleeps until the sum is back to the biases, runs the teardown
- * with no op in flight, sets CHILD_BARRIER_DRAINED and wakes a second drain
- * if one set CHILD_BARRIER_WAITING.  Only child_barrier_init() makes the
- * barrier live again.
+ * begin_child_op() increments @count unless it is dead; end_child_op()
+ * decrements it.  The first drain_and_unregister() adds
+ * CHILD_BARRIER_DEAD_BIAS to a live @count: from then on every begin fails,
+ * on every CPU at once, and @count climbs back to exactly the bias as the
+ * ops in flight end.  A drain that finds @count dead is a second one: it
+ * sets CHILD_BARRIER_WAITING and waits for CHILD_BARRIER_DRAINED, which the
+ * first drain sets after its teardown.  Only child_barrier_init() and
+ * child_barrier_arm() make the barrier live again.
  *
- * Whether a begin and the drain race or not, both are read-modify-writes of
- * the same slot: either the begin's increment comes first in that slot, and
- * the drain, which reads every slot after it has biased all of them, counts
- * the op; or the bias comes first, and the begin fails.  An end tells from
- * the value its own decrement returns whether the barrier is dead, so it
- * never touches the barrier after the decrement, which may have let the
- * drain finish and the owner free the barrier.
+ * A begin and the drain are read-modify-writes of the same counter, so one
+ * comes first: either the begin's increment, and the drain waits for the
+ * op; or the bias, and the begin fails.  An end tells from the value its
+ * own decrement returns whether it was the last op of a dead barrier, and
+ * after the decrement touches only the address of the barrier (to wake the
+ * drain), never its memory, which the owner may free once the drain
+ * returns.
  *
  * For lockdep an op is a read trylock of @dep_map (a begin never blocks, as
  * kernfs active references), and the drain is a write lock held across the
  * wait and the teardown.  So a drain from inside an op, or an op that takes
- * a lock the drain holds, is reported just as for an rwsem.
- *
- * A drain that waits long reports itself, with the number of ops it waits
- * for, instead of hanging silently; with lockdep the report lists the tasks
- * that are inside an op.
+ * a lock the drain holds, is reported just as for an rwsem.  Lockdep only
+ * observes: what begin, end and drain do does not depend on it.
  */
 
+#include <linux/bitops.h>
+#include <linux/bug.h>
 #include <linux/child_barrier.h>
 #include <linux/debug_locks.h>
 #include <linux/export.h>
 #include <linux/jiffies.h>
-#include <linux/kernel.h>
 #include <linux/printk.h>
 #include <linux/sched.h>
 #include <linux/wait_bit.h>
 
-/* How long a drain waits before it reports ops that do not end. */
+/* How long a drain waits before it says once what it waits for. */
 #define CHILD_BARRIER_REPORT_SECS	10
 
 /**
  * __child_barrier_init() - set up a child barrier; use child_barrier_init()
  * @b: the barrier
+ * @dead: start dead, as child_barrier_init_dead()
  * @name: lockdep name of the barrier's class
  * @key: lockdep class key, one per call site of child_barrier_init()
  *
  * Context: Any context.  No op and no drain may be running on @b.
  */
-void __child_barrier_init(struct child_barrier *b, const char *name,
+void __child_barrier_init(struct child_barrier *b, bool dead, const char *name,
 			  struct lock_class_key *key)
 {
-	int i;
-
-	for (i = 0; i < CHILD_BARRIER_SLOTS; i++)
-		atomic_long_set(&b->slot[i].ops, 0);
-	b->state = 0;
+	atomic_long_set(&b->count, dead ? CHILD_BARRIER_DEAD_BIAS : 0);
+	b->state = dead ? BIT(CHILD_BARRIER_DRAINED) : 0;
 	lockdep_init_map_wait(&b->dep_map, name, key, 0, LD_WAIT_SLEEP);
 }
 EXPORT_SYMBOL_GPL(__child_barrier_init);
 
-static atomic_long_t *child_barrier_slot(struct child_barrier *b)
+/**
+ * child_barrier_arm() - make a dead barrier live again
+ * @b: a barrier set up with child_barrier_init_dead(), or drained
+ *
+ * For a parent that is ready for ops again (e.g. at probe).  A
+ * begin_child_op() that runs at the same time either fails, as on the dead
+ * barrier, or succeeds on the live one; it never sees anything in between.
+ *
+ * Context: Any context.  No drain may be running on @b, and none may start
+ * until this has returned.
+ * Return: true if @b is live now; false, with a warning, if it was not dead
+ * and drained.
+ */
+bool child_barrier_arm(struct child_barrier *b)
 {
+	long dead = CHILD_BARRIER_DEAD_BIAS;
+
+	if (WARN_ON_ONCE(!test_bit(CHILD_BARRIER_DRAINED, &b->state)))
+		return false;
+	WRITE_ONCE(b->state, 0);
 	/*
-	 * Any slot is correct; the current CPU's keeps the line local.  With
-	 * at most CHILD_BARRIER_SLOTS CPUs this is below
-	 * child_barrier_nr_slots().
+	 * Release: a drain that finds @count live finds @state clear.  A
+	 * begin sees either the bias and fails, or 0 and succeeds.
 	 */
-	return &b->slot[raw_smp_processor_id() & (CHILD_BARRIER_SLOTS - 1)].ops;
+	return !WARN_ON_ONCE(!atomic_long_try_cmpxchg_release(&b->count, &dead, 0));
 }
+EXPORT_SYMBOL_GPL(child_barrier_arm);
 
 /**
  * begin_child_op() - enter an op: a child create or remove
@@ -85,31 +95,42 @@ static atomic_long_t *child_barrier_slot(struct child_barrier *b)
  *
  * On success the caller is inside an op until it calls end_child_op(), and
  * the drain of @b waits for it.  Many ops may be inside at once, and an op
- * may sleep.  An op must end in the task that began it.
+ * may sleep.  An op ends in the task that began it, or is handed over with
+ * child_op_release() and child_op_acquire().
  *
  * Context: Any context; never sleeps.
- * Return: true if the op may go on; false if the drain has started, in which
- * case the caller must not touch the parent and usually returns -ENODEV.
- * Once false, false until child_barrier_init() is called again.
+ * Return: true if the op may go on; false if the drain has started (or the
+ * barrier starts dead and is not armed), in which case the caller must not
+ * touch the parent and usually returns -ENODEV.  Once false, false on every
+ * CPU until the barrier is set up or armed again.
  */
 bool begin_child_op(struct child_barrier *b)
 {
-	atomic_long_t *ops = child_barrier_slot(b);
-	long old = atomic_long_read(ops);
+	long old = atomic_long_read(&b->count);
 
 	/*
-	 * Fully ordered when it succeeds.  Against the drain only the order of
-	 * the two read-modify-writes of this slot matters (see the top of this
-	 * file), so no further barrier is needed.
+	 * Fully ordered when it succeeds; against the drain only the order of
+	 * the two read-modify-writes of @count matters (see the top of this
+	 * file).
 	 */
 	do {
 		if (unlikely(old < CHILD_BARRIER_DEAD_LIMIT))
 			return false;
-	} while (!atomic_long_try_cmpxchg(ops, &old, old + 1));
+	} while (!atomic_long_try_cmpxchg(&b->count, &old, old + 1));
 	rwsem_acquire_read(&b->dep_map, 0, 1, _RET_IP_);
 	return true;
 }
 EXPORT_SYMBOL_GPL(begin_child_op);
+
+/* Does lockdep believe that the current task is inside an op of @b? */
+static bool child_op_held(struct child_barrier *b)
+{
+#ifdef CONFIG_LOCKDEP
+	return !debug_locks || lockdep_is_held(b) != LOCK_STATE_NOT_HELD;
+#else
+	return true;
+#endif
+}
 
 /**
  * end_child_op() - leave an op begun by begin_child_op()
@@ -120,161 +141,128 @@ EXPORT_SYMBOL_GPL(begin_child_op);
  * with the drain's acquire read of the counter.  After it returns the
  * caller must not touch the parent: its drain may have finished.
  *
- * An end without a matching begin warns once and changes nothing (with
- * lockdep; without it, the drain warns once it finds more ends than begins,
- * and does not wait for the ops the extra end hid).
+ * An end that lockdep does not see inside an op (an end without a begin, or
+ * an op ended in another task without child_op_acquire()) warns once, and
+ * still ends the op: lockdep only observes.  An end without a begin that
+ * takes the count below zero warns too.
  *
  * Context: Any context but NMI, in the task that began the op.
  */
 void end_child_op(struct child_barrier *b)
 {
-#ifdef CONFIG_LOCKDEP
-	/* Slots cannot tell a missing begin; lockdep can. */
-	if (WARN_ON_ONCE(debug_locks &&
-			 lockdep_is_held(b) == LOCK_STATE_NOT_HELD))
-		return;
-#endif
+	long v;
+
 	/* Before the decrement: after it, @b may be gone. */
-	rwsem_release(&b->dep_map, _RET_IP_);
+	if (!WARN_ON_ONCE(!child_op_held(b)))
+		rwsem_release(&b->dep_map, _RET_IP_);
 
 	/*
 	 * Fully ordered: releases the op's stores to the drain's
-	 * atomic_long_read_acquire() in child_barrier_ops(), and orders the
+	 * atomic_long_read_acquire() in child_barrier_idle(), and orders the
 	 * decrement before wake_up_var() looks for waiters, which pairs with
-	 * set_current_state() in the drain's wait_var_event_timeout().  Only
-	 * the returned value is used: @b is not touched after this.
+	 * the drain's set_current_state() in wait_var_event().  Only the
+	 * returned value and the address of @b are used after it.
 	 */
-	if (atomic_long_dec_return(child_barrier_slot(b)) <
-	    CHILD_BARRIER_DEAD_LIMIT)
+	v = atomic_long_dec_return(&b->count);
+	if (v == CHILD_BARRIER_DEAD_BIAS)
 		wake_up_var(b);
+	else
+		WARN_ON_ONCE(v < 0 && v >= CHILD_BARRIER_DEAD_LIMIT);
 }
 EXPORT_SYMBOL_GPL(end_child_op);
 
-/* Ops in flight, once every slot is dead. */
-static long child_barrier_ops(struct child_barrier *b)
+/* No op in flight, once the drain has added the bias. */
+static bool child_barrier_idle(struct child_barrier *b)
 {
-	unsigned int i;
-	long n = 0;
-
 	/* Acquire: pairs with the fully ordered decrement in end_child_op(). */
-	for (i = 0; i < child_barrier_nr_slots(); i++)
-		n += atomic_long_read_acquire(&b->slot[i].ops) -
-		     CHILD_BARRIER_DEAD_BIAS;
-	return n;
-}
+	long v = atomic_long_read_acquire(&b->count);
 
-static bool child_barrier_ops_done(struct child_barrier *b)
-{
-	long n = child_barrier_ops(b);
-
-	/* Below zero only if some end_child_op() had no begin. */
-	WARN_ON_ONCE(n < 0);
-	return n <= 0;
+	/* Below the bias only if some end_child_op() had no begin. */
+	WARN_ON_ONCE(v < CHILD_BARRIER_DEAD_BIAS);
+	return v <= CHILD_BARRIER_DEAD_BIAS;
 }
 
 static bool child_barrier_drained(struct child_barrier *b)
 {
-	/* Acquire: pairs with the release before set_bit() in the drain. */
+	/* Acquire: pairs with the barrier before set_bit() in the drain. */
 	return test_bit_acquire(CHILD_BARRIER_DRAINED, &b->state);
 }
 
 /*
- * Sleep until the ops in flight have ended (@first) or until the first drain
- * is done (!@first), reporting every CHILD_BARRIER_REPORT_SECS instead of
- * hanging silently.
+ * Sleep, uninterruptibly, until the ops in flight have ended (@first) or
+ * until the first drain is done (!@first).  After CHILD_BARRIER_REPORT_SECS,
+ * say once what the drain waits for; then sleep with no timeout, so that the
+ * hung task detector, which a periodic wake-up would reset, reports a drain
+ * that never ends (with lockdep, with the locks of the tasks inside an op).
  */
 static void child_barrier_wait(struct child_barrier *b, bool first,
 			       unsigned long ip)
 {
-	unsigned int waited = 0;
 	void *var = first ? (void *)b : (void *)&b->state;
 
-	while (!wait_var_event_timeout(var, first ? child_barrier_ops_done(b) :
-				       child_barrier_drained(b),
-				       CHILD_BARRIER_REPORT_SECS * HZ)) {
-		waited += CHILD_BARRIER_REPORT_SECS;
-		pr_warn("child_barrier: drain from %pS waiting for %ld op(s) for %u s%s\n",
-			(void *)ip, child_barrier_ops(b), waited,
-			first ? "" : ", behind an earlier drain");
-		if (waited == CHILD_BARRIER_REPORT_SECS)
-			debug_show_all_locks();
-	}
-}
-
-/*
- * Kill slot 0, unless a drain did already: the first drain is the one whose
- * bias makes slot 0 dead.  Fully ordered when it succeeds.
- */
-static bool child_barrier_claim(struct child_barrier *b)
-{
-	atomic_long_t *first = &b->slot[0].ops;
-	long old = atomic_long_read(first);
-
-	do {
-		if (old < CHILD_BARRIER_DEAD_LIMIT)
-			return false;
-	} while (!atomic_long_try_cmpxchg(first, &old,
-					  old + CHILD_BARRIER_DEAD_BIAS));
-	return true;
+#define child_barrier_done() \
+	(first ? child_barrier_idle(b) : child_barrier_drained(b))
+	if (wait_var_event_timeout(var, child_barrier_done(),
+				   CHILD_BARRIER_REPORT_SECS * HZ))
+		return;
+	pr_warn("child_barrier: drain from %pS waiting for %ld op(s)%s\n",
+		(void *)ip,
+		atomic_long_read(&b->count) - CHILD_BARRIER_DEAD_BIAS,
+		first ? "" : ", behind an earlier drain");
+	wait_var_event(var, child_barrier_done());
+#undef child_barrier_done
 }
 
 /**
- * drain_and_unregister() - kill the barrier, wait for ops, run the teardown
+ * drain_and_unregister_nested() - drain_and_unregister(), lockdep subclass
  * @b: the parent's barrier
+ * @subclass: lockdep subclass: 0, or SINGLE_DEPTH_NESTING and up for a
+ *	barrier drained from the teardown of a barrier of the same class
  * @teardown: removes what the ops created, e.g. every remaining child; may
  *	be NULL
  * @arg: argument for @teardown
  *
- * Marks @b dead, so that every later begin_child_op() fails, waits until
- * every op in flight has ended, then runs @teardown(@arg) exactly once.
- * @teardown runs with the barrier held exclusively: no op is inside, none
- * can begin, child_barrier_assert_held() holds, and it sees everything the
- * ops did before their end_child_op().
+ * Marks @b dead, so that every later begin_child_op() fails on every CPU,
+ * waits until every op in flight has ended, then runs @teardown(@arg)
+ * exactly once.  @teardown runs with the barrier held exclusively: no op is
+ * inside, none can begin, child_barrier_assert_held() holds, and it sees
+ * everything the ops did before their end_child_op().
  *
  * A second or concurrent call runs nothing, and returns only once the first
- * call's teardown has finished.  @b must stay valid, and must not be set up
- * again, until every call has returned.  Call it from outside any op of @b:
- * an op that drains its own barrier never sees its wait end (lockdep reports
- * it).
+ * call's teardown has finished; on a barrier that starts dead and was never
+ * armed it returns at once.  @b must stay valid, and must not be set up or
+ * armed again, until every call has returned.  Call it from outside any op
+ * of @b: an op that drains its own barrier never sees its wait end (lockdep
+ * reports it).
  *
- * A drain that waits for more than 10 seconds says so in the kernel log
- * every 10 seconds; with lockdep, the first report lists the held locks of
- * every task, among them the tasks inside an op.
+ * A teardown may drain other barriers, e.g. of children that are parents
+ * themselves.  Barriers set up at the same call site share a lockdep class:
+ * drain the inner one with a higher @subclass.
+ *
+ * A drain that waits for more than 10 seconds says once, in the kernel log,
+ * who called it and how many ops it waits for; it then sleeps where the hung
+ * task detector sees it.
  *
  * Context: Process context; sleeps.  Not from inside an op of @b.
  */
-void drain_and_unregister(struct child_barrier *b,
-			  void (*teardown)(void *arg), void *arg)
+void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
+				 void (*teardown)(void *arg), void *arg)
 {
-	unsigned int i;
+	long old;
 
 	might_sleep();
 
-	rwsem_acquire(&b->dep_map, 0, 0, _RET_IP_);
+	rwsem_acquire(&b->dep_map, subclass, 0, _RET_IP_);
 
-	if (!child_barrier_claim(b)) {
-		/* Another drain is first: wait until it is done. */
-		set_bit(CHILD_BARRIER_WAITING, &b->state);
-		/*
-		 * WAITING before DRAINED is read: pairs with the barrier after
-		 * set_bit(DRAINED) below, so that one of us sees the other.
-		 */
-		smp_mb__after_atomic();
-		lock_contended(&b->dep_map, _RET_IP_);
-		child_barrier_wait(b, false, _RET_IP_);
-		lock_acquired(&b->dep_map, _RET_IP_);
-		rwsem_release(&b->dep_map, _RET_IP_);
-		return;
-	}
+	/* Fully ordered: the bias is the drain's side of the race above. */
+	old = atomic_long_read(&b->count);
+	do {
+		if (old < CHILD_BARRIER_DEAD_LIMIT)
+			goto second;
+	} while (!atomic_long_try_cmpxchg(&b->count, &old,
+					  old + CHILD_BARRIER_DEAD_BIAS));
 
-	/*
-	 * Fully ordered, slot by slot, last slot last; slot 0 was killed by
-	 * the claim.  From here on every begin_child_op() fails, and the sum
-	 * counts down to the biases as the ops in flight end.
-	 */
-	for (i = 1; i < child_barrier_nr_slots(); i++)
-		atomic_long_add_return(CHILD_BARRIER_DEAD_BIAS, &b->slot[i].ops);
-	if (!child_barrier_ops_done(b)) {
+	if (!child_barrier_idle(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, true, _RET_IP_);
 	}
@@ -287,18 +275,34 @@ void drain_and_unregister(struct child_barrier *b,
 
 	/*
 	 * Release the teardown's stores before the bit: pairs with
-	 * test_bit_acquire() in the drains waiting above.
+	 * test_bit_acquire() in the drains waiting below.
 	 */
 	smp_mb__before_atomic();
 	set_bit(CHILD_BARRIER_DRAINED, &b->state);
 	/*
 	 * DRAINED before WAITING is read: pairs with the barrier after
-	 * set_bit(WAITING) above.  It also orders the bit before
-	 * wake_up_var() looks for waiters, which pairs with
-	 * set_current_state() in their wait_var_event_timeout().
+	 * set_bit(WAITING) below, so that one of us sees the other.  It also
+	 * orders the bit before wake_up_var() looks for waiters, which pairs
+	 * with set_current_state() in their wait.
 	 */
 	smp_mb__after_atomic();
 	if (test_bit(CHILD_BARRIER_WAITING, &b->state))
 		wake_up_var(&b->state);
+	return;
+
+second:
+	/* Another drain is first, or the barrier starts dead: wait for it. */
+	set_bit(CHILD_BARRIER_WAITING, &b->state);
+	/*
+	 * WAITING before DRAINED is read: pairs with the barrier after
+	 * set_bit(DRAINED) above.
+	 */
+	smp_mb__after_atomic();
+	if (!child_barrier_drained(b)) {
+		lock_contended(&b->dep_map, _RET_IP_);
+		child_barrier_wait(b, false, _RET_IP_);
+	}
+	lock_acquired(&b->dep_map, _RET_IP_);
+	rwsem_release(&b->dep_map, _RET_IP_);
 }
-EXPORT_SYMBOL_GPL(drain_and_unregister);
+EXPORT_SYMBOL_GPL(drain_and_unregister_nested);

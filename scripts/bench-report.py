@@ -13,11 +13,13 @@ import sys
 out, boots = sys.argv[1], int(sys.argv[2])
 mdev_boots = int(sys.argv[3]) if len(sys.argv) > 3 else 0
 OPS = ["rwsem-try", "rwsem", "srcu", "pcpu-rwsem", "pcpu-ref", "refcnt",
-       "child-barrier"]
+       "kernfs-active", "child-barrier"]
 DRAINS = ["rwsem", "child-barrier", "srcu", "pcpu-rwsem", "pcpu-ref"]
 
 reads = {}   # (op, n) -> [per-boot list of run values]
 drains = {}  # (case, method) -> [per-boot medians]
+parents = {}  # fence -> [per-boot medians of unregistering 1000 parents]
+sizes = {}   # "lockdep" or "no lockdep" -> (child_barrier, rw_semaphore)
 for b in range(1, boots + 1):
     try:
         lines = open("%s/boot%d.log" % (out, b)).read().splitlines()
@@ -45,6 +47,21 @@ for b in range(1, boots + 1):
         m = re.search(r"child_barrier_bench: drain (idle|busy) (\S+) median (\d+)", line)
         if m:
             drains.setdefault((m.group(1), m.group(2)), []).append(int(m.group(3)))
+        m = re.search(r"child_barrier_bench: unregister (\d+) parents (\S+) median (\d+)", line)
+        if m:
+            parents.setdefault(m.group(2), []).append(int(m.group(3)))
+        m = re.search(r"child_barrier_bench: sizeof child_barrier (\d+) rw_semaphore (\d+)", line)
+        if m:
+            sizes["no lockdep"] = (int(m.group(1)), int(m.group(2)))
+
+# With lockdep: the KUnit size case of the x86_64 debug kernel, if it ran.
+try:
+    for line in open(out + "/../kunit-x86_64.log"):
+        m = re.search(r"sizeof\(struct child_barrier\) (\d+), sizeof\(struct rw_semaphore\) (\d+)", line)
+        if m:
+            sizes["lockdep (KUnit, x86_64 debug)"] = (int(m.group(1)), int(m.group(2)))
+except OSError:
+    pass
 
 
 def boot_med(b, key):
@@ -112,6 +129,23 @@ for mth in DRAINS:
         else:
             row += ["-", "-"]
     print("%-14s %14s %7s %14s %7s" % tuple(row))
+
+print()
+print("Unregistering 1000 idle parents one after the other, each with its own"
+      " fence: ms, median of per-boot medians (3 rounds each); ratio to"
+      " child_barrier")
+print("%-14s %14s %9s" % ("fence", "ms", "ratio"))
+pbase = statistics.median(parents["child-barrier"]) if "child-barrier" in parents else None
+for f in ("child-barrier", "rwsem", "srcu"):
+    v = parents.get(f)
+    if v:
+        m = statistics.median(v)
+        print("%-14s %14.3f %9s" % (f, m / 1e6, "%.1f" % (m / pbase) if pbase else "-"))
+
+print()
+print("sizeof, x86_64: struct child_barrier vs struct rw_semaphore")
+for k, (c, r) in sizes.items():
+    print("%-32s %4d B vs %4d B" % (k, c, r))
 
 
 # mdev A/B: A = pristine mdev core (unreg_sem), B = converted (child_barrier).
@@ -229,17 +263,38 @@ if mres:
 else:
     print("goal %s: NOT MET (not measured: no complete A/B boots)" % G1)
 
-r = ratio(("child-barrier", 1), ("srcu", 1))
+# The goals of the one-counter design (issue "child_barrier v2").
+r = ratio(("child-barrier", 1), ("rwsem-try", 1))
 if r:
-    goal("2a (pair <= 1.1x SRCU, 1 reader)", r <= 1.1, "%.2fx SRCU" % r)
-r = ratio(("child-barrier", 2), ("child-barrier", 1))
+    goal("v2-a (op pair <= 1.05x down_read_trylock/up_read, 1 reader)",
+         r <= 1.05, "%.2fx" % r)
+r = ratio(("child-barrier", 1), ("kernfs-active", 1))
 if r:
-    goal("2b (2 readers within 1.1x of 1)", r <= 1.1, "%.2fx" % r)
+    print("      (op pair vs a kernfs-style active reference: %.2fx)" % r)
+# The idle drain twice: timed alone (one drain between two clock reads,
+# which under TCG cost about as much as the drain), and per parent in the
+# loop over 1000 parents, where the clock is read once.
+loop = None
+if pbase and "rwsem" in parents:
+    loop = pbase / statistics.median(parents["rwsem"])
 if di and dr:
     rs = statistics.median([a / b for a, b in zip(di, dr)])
-    goal("2c (idle drain within 2x of down_write/up_write, no grace period)",
-         rs <= 2, "%.2fx: %d ns vs %d ns" % (rs, statistics.median(di),
-                                             statistics.median(dr)))
+    goal("v2-b (idle drain <= 1.0x down_write/up_write)",
+         loop is not None and loop <= 1.0,
+         "in the 1000-parent loop %s; timed alone %.2fx: %d ns vs %d ns"
+         % ("%.2fx" % loop if loop else "-", rs, statistics.median(di),
+            statistics.median(dr)))
+if "no lockdep" in sizes:
+    c, rw = sizes["no lockdep"]
+    goal("v2-c (sizeof(struct child_barrier) <= 16 B without lockdep)",
+         c <= 16, "%d B; rw_semaphore %d B" % (c, rw))
+if pbase and "srcu" in parents:
+    x = statistics.median(parents["srcu"]) / pbase
+    goal("v2-d (1000 unregistrations >= 100x faster than an SRCU fence)",
+         x >= 100, "%.0fx" % x)
+r = ratio(("child-barrier", 2), ("child-barrier", 1))
+if r:
+    print("      (2 readers vs 1, same line, TCG: %.2fx)" % r)
 if "child-barrier" in insns:
     goal("3 (at most 2 full barriers per pair)",
          int(insns["child-barrier"]) <= 2,

@@ -11,7 +11,7 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
-OPS="rwsem-try rwsem srcu pcpu-rwsem pcpu-ref refcnt child-barrier"
+OPS="rwsem-try rwsem srcu pcpu-rwsem pcpu-ref refcnt kernfs-active child-barrier"
 NRUNS=${NRUNS:-21}
 LOOPS=${LOOPS:-200000}
 

@@ -28,45 +28,24 @@
 #define _LINUX_CHILD_BARRIER_H
 
 #include <linux/atomic.h>
-#include <linux/cache.h>
 #include <linux/cleanup.h>
 #include <linux/compiler.h>
-#include <linux/cpumask.h>
 #include <linux/limits.h>
 #include <linux/lockdep.h>
 #include <linux/types.h>
 
-/*
- * Ops are counted in up to CHILD_BARRIER_SLOTS counters (a power of two),
- * each on a cache line of its own; an op counts in the slot of the CPU it
- * runs on (CPU number modulo the slots), so that ops on different CPUs do
- * not share a cache line, up to this many CPUs.  Only the first
- * child_barrier_nr_slots() slots are ever used.
- */
-#define CHILD_BARRIER_SLOTS		8
-
-static inline unsigned int child_barrier_nr_slots(void)
-{
-	return min_t(unsigned int, nr_cpu_ids, CHILD_BARRIER_SLOTS);
-}
-
-/* One slot: ops begun minus ops ended on its CPUs, plus the bias once dead. */
-struct child_barrier_slot {
-	atomic_long_t		ops;
-} ____cacheline_aligned_in_smp;
-
 /**
  * struct child_barrier - fence between child ops and parent removal
- * @slot: per-CPU-group op counters; the drain adds %CHILD_BARRIER_DEAD_BIAS
- *	to each
+ * @count: ops in flight; plus %CHILD_BARRIER_DEAD_BIAS once the drain started
  * @state: %CHILD_BARRIER_WAITING and %CHILD_BARRIER_DRAINED bits
  * @dep_map: lockdep map; an op is a read trylock, the drain a write lock
  *
- * Embed it in the parent and set it up with child_barrier_init().  It holds
- * no per-op state: an op that needs state keeps it on its caller's stack.
+ * Embed it in the parent and set it up with child_barrier_init() (live) or
+ * child_barrier_init_dead() (dead until child_barrier_arm()).  It holds no
+ * per-op state and allocates nothing.
  */
 struct child_barrier {
-	struct child_barrier_slot slot[CHILD_BARRIER_SLOTS];
+	atomic_long_t		count;
 	unsigned long		state;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map	dep_map;
@@ -74,17 +53,12 @@ struct child_barrier {
 };
 
 /*
- * A live slot is not the number of ops on its CPUs: it moves by one for
- * every op that ends on a CPU of another slot than the one it began on, so
- * it may go below zero or drift far from it; only the sum over the slots is
- * exact.  The drain adds CHILD_BARRIER_DEAD_BIAS to every slot, and only
- * child_barrier_init() takes it away again.  A slot below
- * CHILD_BARRIER_DEAD_LIMIT is dead.
- *
- * So a live slot must stay within [LONG_MIN / 4, LONG_MAX / 4]: 2^61 net
- * migrations in one direction on 64-bit, out of reach; 2^29 (about 5e8) on
- * 32-bit, where a slot that drifted that far would look dead and every
- * begin on its CPUs would fail.
+ * The drain adds CHILD_BARRIER_DEAD_BIAS to @count, as kernfs deactivates a
+ * node with KN_DEACTIVATED_BIAS: from then on @count is below
+ * CHILD_BARRIER_DEAD_LIMIT, every begin fails, and @count climbs back to
+ * the bias as the ops in flight end.  A live @count is the exact number of
+ * ops, which cannot come near the limit (LONG_MAX / 4 on 32-bit is 2^29
+ * tasks inside an op at once).
  */
 #define CHILD_BARRIER_DEAD_BIAS		(LONG_MIN / 2)
 #define CHILD_BARRIER_DEAD_LIMIT	(LONG_MIN / 4)
@@ -95,7 +69,7 @@ enum {
 	CHILD_BARRIER_DRAINED,		/* the first drain's teardown has run */
 };
 
-void __child_barrier_init(struct child_barrier *b, const char *name,
+void __child_barrier_init(struct child_barrier *b, bool dead, const char *name,
 			  struct lock_class_key *key);
 
 /**
@@ -108,33 +82,69 @@ void __child_barrier_init(struct child_barrier *b, const char *name,
  *
  * Context: Any context.  No op and no drain may be running on @b.
  */
-#define child_barrier_init(b)					\
-do {								\
-	static struct lock_class_key __child_barrier_key;	\
-								\
-	__child_barrier_init((b), #b, &__child_barrier_key);	\
+#define child_barrier_init(b)						\
+do {									\
+	static struct lock_class_key __child_barrier_key;		\
+									\
+	__child_barrier_init((b), false, #b, &__child_barrier_key);	\
 } while (0)
 
+/**
+ * child_barrier_init_dead() - set up a child barrier that starts dead
+ * @b: the barrier
+ *
+ * For a parent whose entry points exist before it is ready for ops and
+ * outlive it (files that a bus or a platform device keeps across probe and
+ * remove): every begin_child_op() fails until child_barrier_arm(), as after
+ * a drain, and drain_and_unregister() returns at once.
+ *
+ * Context: Any context.  No op and no drain may be running on @b.
+ */
+#define child_barrier_init_dead(b)					\
+do {									\
+	static struct lock_class_key __child_barrier_key;		\
+									\
+	__child_barrier_init((b), true, #b, &__child_barrier_key);	\
+} while (0)
+
+bool child_barrier_arm(struct child_barrier *b);
 bool __must_check begin_child_op(struct child_barrier *b);
 void end_child_op(struct child_barrier *b);
-void drain_and_unregister(struct child_barrier *b,
-			  void (*teardown)(void *arg), void *arg);
+void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
+				 void (*teardown)(void *arg), void *arg);
+
+/**
+ * drain_and_unregister() - kill the barrier, wait for ops, run the teardown
+ * @b: the parent's barrier
+ * @teardown: removes what the ops created, e.g. every remaining child; may
+ *	be NULL
+ * @arg: argument for @teardown
+ *
+ * See drain_and_unregister_nested(), with subclass 0.
+ *
+ * Context: Process context; sleeps.  Not from inside an op of @b.
+ */
+static inline void drain_and_unregister(struct child_barrier *b,
+					void (*teardown)(void *arg), void *arg)
+{
+	drain_and_unregister_nested(b, 0, teardown, arg);
+}
 
 /**
  * child_barrier_is_dead() - has the drain started?
  * @b: the barrier
  *
- * Once true, it stays true until the barrier is set up again, and every
- * begin_child_op() fails.  An op that is already in flight may still run.
+ * Once true, it stays true on every CPU until the barrier is set up or armed
+ * again, and every begin_child_op() fails.  An op that is already in flight
+ * may still run.
  *
  * Context: Any context.
- * Return: true once drain_and_unregister() has been called on @b.
+ * Return: true once drain_and_unregister() has been called on @b, or while a
+ * barrier set up with child_barrier_init_dead() is not armed.
  */
 static inline bool child_barrier_is_dead(const struct child_barrier *b)
 {
-	/* The drain kills the last slot last. */
-	return atomic_long_read(&b->slot[child_barrier_nr_slots() - 1].ops) <
-	       CHILD_BARRIER_DEAD_LIMIT;
+	return atomic_long_read(&b->count) < CHILD_BARRIER_DEAD_LIMIT;
 }
 
 /**
@@ -146,6 +156,36 @@ static inline bool child_barrier_is_dead(const struct child_barrier *b)
  * only; compiles to nothing without CONFIG_LOCKDEP.
  */
 #define child_barrier_assert_held(b)	lockdep_assert_held(b)
+
+/**
+ * child_op_release() - hand an op over to another task, for lockdep
+ * @b: the barrier the current task is inside an op of
+ *
+ * An op ends in the task that began it.  One that does not (it is handed to
+ * a worker that ends it) tells lockdep so: the task that began it calls
+ * child_op_release() and the task that ends it child_op_acquire() first,
+ * as percpu_rwsem_release() and percpu_rwsem_acquire() do.  The count is
+ * not touched: the op stays in flight throughout.
+ *
+ * Context: Any context, in the task that began the op.
+ */
+static inline void child_op_release(struct child_barrier *b)
+{
+	rwsem_release(&b->dep_map, _RET_IP_);
+}
+
+/**
+ * child_op_acquire() - take over an op begun by another task, for lockdep
+ * @b: the barrier
+ *
+ * See child_op_release().
+ *
+ * Context: Any context, in the task that will end the op.
+ */
+static inline void child_op_acquire(struct child_barrier *b)
+{
+	rwsem_acquire_read(&b->dep_map, 0, 1, _RET_IP_);
+}
 
 /*
  * CLASS(child_op, op)(b): a scoped op.  @op is @b while inside, or NULL if

@@ -7,6 +7,10 @@
  *   idle  - nothing in flight: the cost of the drain itself;
  *   busy  - one reader in flight: the time from that reader's exit to the
  *           drain's return, i.e. what the drain adds once the last op ends.
+ * Then it times what a user feels: the unregistration of 1000 idle parents
+ * one after the other (as rmmod of a module with 1000 parents), each with
+ * its own fence: a child_barrier, an rwsem, or an SRCU fence that flags the
+ * parent gone and waits a grace period (the gpiolib/revocable way).
  * Prints one line per method and case; unload it to run it again.  A
  * benchmark, not a test: nothing here can fail.
  */
@@ -236,6 +240,76 @@ static u64 cbb_round(const struct cbb_method *m, bool busy)
 	return t1 > t0 ? t1 - t0 : 1;
 }
 
+#define CBB_PARENTS	1000
+
+struct cbb_parent {
+	struct child_barrier barrier;
+	struct rw_semaphore rwsem;
+	struct srcu_struct srcu;
+	bool gone;
+};
+
+/* Time, in ns, to unregister CBB_PARENTS parents with fence @f; 0 on error. */
+static u64 cbb_parents(struct cbb_parent *p, int f)
+{
+	u64 t0, t1;
+	int i;
+
+	for (i = 0; i < CBB_PARENTS; i++) {
+		child_barrier_init(&p[i].barrier);
+		init_rwsem(&p[i].rwsem);
+		p[i].gone = false;
+		if (f == 2 && init_srcu_struct(&p[i].srcu)) {
+			while (i--)
+				cleanup_srcu_struct(&p[i].srcu);
+			return 0;
+		}
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < CBB_PARENTS; i++) {
+		switch (f) {
+		case 0:
+			drain_and_unregister(&p[i].barrier, NULL, NULL);
+			break;
+		case 1:
+			down_write(&p[i].rwsem);
+			up_write(&p[i].rwsem);
+			break;
+		case 2:
+			WRITE_ONCE(p[i].gone, true);
+			synchronize_srcu(&p[i].srcu);
+			break;
+		}
+	}
+	t1 = ktime_get_ns();
+	if (f == 2)
+		for (i = 0; i < CBB_PARENTS; i++)
+			cleanup_srcu_struct(&p[i].srcu);
+	return t1 - t0;
+}
+
+static const char * const cbb_fences[] = { "child-barrier", "rwsem", "srcu" };
+
+static void cbb_unregister_parents(void)
+{
+	struct cbb_parent *p;
+	u64 ns[3];
+	int f, k;
+
+	p = kvzalloc_objs(*p, CBB_PARENTS);
+	if (!p)
+		return;
+	for (f = 0; f < ARRAY_SIZE(cbb_fences); f++) {
+		for (k = 0; k < ARRAY_SIZE(ns); k++)
+			ns[k] = cbb_parents(p, f);
+		sort(ns, ARRAY_SIZE(ns), sizeof(*ns), cbb_cmp, NULL);
+		pr_info("child_barrier_bench: unregister %d parents %s median %llu min %llu max %llu ns (%zu rounds)\n",
+			CBB_PARENTS, cbb_fences[f], ns[1], ns[0], ns[2],
+			ARRAY_SIZE(ns));
+	}
+	kvfree(p);
+}
+
 static int __init cbb_init(void)
 {
 	u64 *ns;
@@ -259,6 +333,9 @@ static int __init cbb_init(void)
 		}
 	}
 	kfree(ns);
+	cbb_unregister_parents();
+	pr_info("child_barrier_bench: sizeof child_barrier %zu rw_semaphore %zu\n",
+		sizeof(struct child_barrier), sizeof(struct rw_semaphore));
 	pr_info("child_barrier_bench: done\n");
 	return 0;
 }

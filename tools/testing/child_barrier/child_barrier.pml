@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Promela model of the child_barrier protocol, lib/child_barrier.c, as the
- * code implements it.  scripts/spin-model of the child_barrier workbench
- * runs every check below; by hand, the assertions and end states:
+ * code implements it: one counter with a dead bias.  scripts/spin-model of
+ * the child_barrier workbench runs every check below; by hand, the
+ * assertions and end states:
  *
  *	spin -a child_barrier.pml
  *	gcc -O2 -DNOCLAIM -DSAFETY pan.c -o pan && ./pan -m100000
@@ -15,15 +16,15 @@
  * Each must end with "errors: 0" after a full search.  spin -DMUTANT_xxx
  * builds a broken variant instead, which must give a counterexample:
  *
- *	NO_BIAS_LAST		the drain does not bias the last slot (p2)
- *	SUM_BEFORE_BIAS		the drain counts the ops before biasing (p1)
- *	BEGIN_RACY		begin tests the slot, then increments (p2)
+ *	IDLE_BEFORE_BIAS	the drain reads the count before it adds the
+ *				bias, and trusts it (p1)
+ *	BEGIN_RACY		begin tests the count, then increments (p2)
  *	BEGIN_INC_FIRST		begin increments, then backs out if dead (p5)
- *	CLAIM_RACY		the claim tests slot 0, then adds the bias (p3)
+ *	CLAIM_RACY		the drain tests the count, then adds the bias (p3)
  *	DRAINED_EARLY		DRAINED is set before the teardown (p3)
  *	WAKE_BEFORE_DEC		end wakes, then decrements (p4)
- *	WAKE_IF_SLOT_EMPTY	end wakes only if its slot is back to the
- *				bias, as if a slot were the count (p4)
+ *	WAKE_AT_ZERO		end wakes when the count is back to zero, as
+ *				if it were never biased (p4)
  *	SKIP_WAITING		the second drain does not set WAITING (p4)
  *	TEST_WAITING_FIRST	the first drain tests WAITING before it sets
  *				DRAINED (p4)
@@ -33,13 +34,12 @@
  * What is modelled, each step one Promela statement (an atomic step) where
  * the C has one atomic access:
  *
- * - NSLOTS slots (child_barrier_nr_slots() with 3 CPUs), the bias and the
- *   dead limit, the WAITING and DRAINED bits of b->state;
- * - NOPS ops, each one begin_child_op() on the slot of a CPU chosen
- *   nondeterministically and, if it succeeds, one end_child_op() on a slot
- *   chosen again: every op may migrate to any slot;
- * - NDRAINS concurrent drain_and_unregister() calls, one of which claims and
- *   the other waits for the DRAINED bit;
+ * - the counter, the bias and the dead limit, the WAITING and DRAINED bits
+ *   of b->state;
+ * - NOPS ops, each one begin_child_op() and, if it succeeds, one
+ *   end_child_op(); on one counter it does not matter on which CPU;
+ * - NDRAINS concurrent drain_and_unregister() calls, one of which adds the
+ *   bias and the other waits for the DRAINED bit;
  * - wait_var_event_timeout() and wake_up_var() as include/linux/wait_bit.h
  *   and kernel/sched/wait*.c implement them: the condition checked once,
  *   then prepare_to_wait_event() (on the wait queue, task state set), the
@@ -48,35 +48,33 @@
  *   waitqueue_active() without the lock, then wakes every waiter of its
  *   variable under the lock (autoremove_wake_function()).
  *
- * What is not modelled: re-initialisation (child_barrier_init() only runs
- * with no op and no drain), lockdep, the report every
- * CHILD_BARRIER_REPORT_SECS, and the timeout itself: schedule_timeout() here
- * sleeps until woken, so a lost wake-up is a drain that never returns
- * instead of one that returns 10 s late with a report.  The model is
- * sequentially consistent: the barriers that the C code needs on a weakly
- * ordered CPU are named in comments and in
- * Documentation/core-api/child_barrier.rst ("Model checking").
+ * What is not modelled: child_barrier_init(), child_barrier_init_dead() and
+ * child_barrier_arm() (they run with no drain), lockdep, the one report
+ * after CHILD_BARRIER_REPORT_SECS, and the timeout itself: the wait here
+ * sleeps until woken, so a lost wake-up is a drain that never returns.  The
+ * model is sequentially consistent: the barriers that the C code needs on a
+ * weakly ordered CPU are named in comments and in
+ * Documentation/core-api/child_barrier.rst.
  *
- * The values are scaled down: CHILD_BARRIER_DEAD_BIAS is INT_MIN / 2 and
- * CHILD_BARRIER_DEAD_LIMIT INT_MIN / 4, here -16 and -8; what matters is
- * that a live slot stays above the limit (here within +-NOPS) and a dead one
+ * The values are scaled down: CHILD_BARRIER_DEAD_BIAS is LONG_MIN / 2 and
+ * CHILD_BARRIER_DEAD_LIMIT LONG_MIN / 4, here -16 and -8; what matters is
+ * that a live count stays above the limit (here at most NOPS) and a dead one
  * below it.
  *
  * Properties, as assertions (checked with -DNOCLAIM, with end states) and as
  * LTL formulas p1 ... p5 (one pan run each):
  *
  * p1: the teardown never runs while an op is inside;
- * p2: no begin succeeds once the drain has made every slot dead;
+ * p2: no begin succeeds once the drain has added the bias;
  * p3: the teardown runs at most once, and a drain returns only after it
  *     has finished;
  * p4: every drain returns (no lost wake-up; as an assertion run: no invalid
  *     end state, i.e. no drain asleep for good once everything else ended);
- * p5: the slots always sum to the ops inside plus the biases added, so a
- *     begin that fails never changes what the drain waits for.
+ * p5: the count is always the ops inside plus the biases added, so a begin
+ *     that fails never changes what the drain waits for.
  */
 
-#define NSLOTS		3
-#define NOPS		2
+#define NOPS		3
 #define NDRAINS		2
 
 #define BIAS		(-16)	/* CHILD_BARRIER_DEAD_BIAS */
@@ -88,7 +86,7 @@
 #define VAR_STATE	2	/* wake_up_var(&b->state): the second's */
 
 /* struct child_barrier */
-short slot[NSLOTS];		/* b->slot[i].ops */
+short count;			/* b->count */
 bool waiting;			/* CHILD_BARRIER_WAITING in b->state */
 bool drained;			/* CHILD_BARRIER_DRAINED in b->state */
 
@@ -104,19 +102,14 @@ bool sleeping[NDRAINS];
 
 /* Ghost state for the properties; the C code has none of it. */
 byte inside;			/* ops between a successful begin and their end */
-byte nbias;			/* biases added to the slots */
-bool killed;			/* the drain has biased every slot */
+byte nbias;			/* biases added to the counter */
+bool killed;			/* the drain has added the bias */
 byte late;			/* begins that succeeded once killed */
 bool in_teardown;
 byte teardowns;			/* teardowns started */
 bool torn_down;			/* the teardown has finished */
 byte returned;			/* drains returned */
 byte finished;			/* ops done: begin failed, or ended */
-
-/* Written out for NSLOTS == 3. */
-#define SUM		(slot[0] + slot[1] + slot[2])
-/* The CPU an op runs on, modulo the slots: any slot, in one step. */
-#define PICK_SLOT(s)	if :: s = 0 :: s = 1 :: s = 2 fi
 
 /*
  * The assertions; spin -DLTL leaves them out, so that a pan run with -N pN
@@ -133,14 +126,14 @@ byte finished;			/* ops done: begin failed, or ended */
 #define ASSERT_P3(e)	skip
 #define ASSERT_P5(e)	skip
 #endif
-/* p5 where a slot changes: the slots count the ops inside and the biases */
-#define CHECK_SUM	ASSERT_P5(SUM == inside + nbias * BIAS)
+/* p5 where the count changes: it counts the ops inside and the biases */
+#define CHECK_SUM	ASSERT_P5(count == inside + nbias * BIAS)
 
 ltl p1 { [] (in_teardown -> inside == 0) }
 ltl p2 { [] (late == 0) }
 ltl p3 { [] (teardowns <= 1 && (returned > 0 -> torn_down)) }
 ltl p4 { [] (finished == NOPS -> <> (returned == NDRAINS)) }
-ltl p5 { [] (SUM == inside + nbias * BIAS) }
+ltl p5 { [] (count == inside + nbias * BIAS) }
 
 /*
  * wake_up_var(var) -> __wake_up_bit(): waitqueue_active() without the lock,
@@ -171,26 +164,13 @@ inline wake_up_var(var)
 }
 
 /*
- * child_barrier_ops_done(): child_barrier_ops() reads the slots one at a
- * time (atomic_read_acquire()), each read a step of its own.
+ * child_barrier_idle(): one acquire read of the counter.
  */
-inline ops_done(res)
+inline idle(res)
 {
-	/* n and i are 0 here, and are left 0: fewer states */
-	do
-	:: i < NSLOTS ->
-		d_step {
-			n = n + slot[i] - BIAS;
-			i++
-		}
-	:: else ->
-		break
-	od;
-	/* WARN_ON_ONCE(n < 0): no end without a begin here */
-	ASSERT_P5(n >= 0);
-	res = (n <= 0);
-	n = 0;
-	i = 0
+	/* WARN_ON_ONCE(v < BIAS): no end without a begin here */
+	ASSERT_P5(count >= BIAS);
+	res = (count <= BIAS)
 }
 
 /* The condition of child_barrier_wait(). */
@@ -198,7 +178,7 @@ inline wait_cond(first, res)
 {
 	if
 	:: first ->
-		ops_done(res)
+		idle(res)
 	:: else ->
 		res = drained	/* child_barrier_drained(): test_bit_acquire() */
 	fi
@@ -206,7 +186,9 @@ inline wait_cond(first, res)
 
 /*
  * child_barrier_wait(b, first): wait_var_event_timeout(var, cond, ...),
- * which is ___wait_var_event() after a first check of the condition.
+ * which is ___wait_var_event() after a first check of the condition, and
+ * after the report the same again without a timeout, wait_var_event():
+ * with the timeout not modelled, both are this.
  */
 inline child_barrier_wait(d, first)
 {
@@ -256,28 +238,30 @@ inline child_barrier_wait(d, first)
 proctype drain(byte d)
 {
 	short old;
-	short n;
-	byte i;
 	bool res;
 	bool ok;
 
-	/* child_barrier_claim(): kill slot 0 unless a drain did already */
-	old = slot[0];			/* atomic_read(first) */
+#ifdef MUTANT_IDLE_BEFORE_BIAS
+	/* The ops counted before the bias, and that count trusted. */
+	res = (count <= 0);
+#endif
+	old = count;			/* atomic_long_read(&b->count) */
 #ifndef MUTANT_CLAIM_RACY
 	do
 	:: old < LIMIT ->
 		goto second
 	:: else ->
-		/* atomic_try_cmpxchg(first, &old, old + BIAS) */
+		/* atomic_long_try_cmpxchg(&b->count, &old, old + BIAS) */
 		d_step {
 			if
-			:: slot[0] == old ->
-				slot[0] = old + BIAS;
+			:: count == old ->
+				count = old + BIAS;
 				nbias++;
+				killed = true;
 				CHECK_SUM;
 				ok = true
 			:: else ->
-				old = slot[0];
+				old = count;
 				ok = false
 			fi
 		}
@@ -287,56 +271,24 @@ proctype drain(byte d)
 		fi
 	od;
 #else
-	/* Test, then add: two drains may both see slot 0 live. */
+	/* Test, then add: two drains may both see the count live. */
 	if
 	:: old < LIMIT -> goto second
 	:: else
 	fi;
 	d_step {
-		slot[0] = slot[0] + BIAS;
+		count = count + BIAS;
 		nbias++;
+		killed = true;
 		CHECK_SUM
 	}
 #endif
 	old = 0;
 	ok = false;
 
-	/* The first drain. */
-#ifdef MUTANT_SUM_BEFORE_BIAS
-	/*
-	 * The ops counted before the other slots are dead: slot 0 less its
-	 * bias, the others as they are, and that count is trusted.
-	 */
-	n = slot[0] - BIAS;
-	n = n + slot[1];
-	n = n + slot[2];
-	res = (n <= 0);
-	n = 0;
-#endif
-	/* for (i = 1; i < child_barrier_nr_slots(); i++) atomic_add_return() */
-	i = 1;
-	do
-#ifndef MUTANT_NO_BIAS_LAST
-	:: i < NSLOTS ->
-#else
-	/* The last slot is never biased. */
-	:: i < NSLOTS - 1 ->
-#endif
-		d_step {
-			slot[i] = slot[i] + BIAS;
-			nbias++;
-			CHECK_SUM;
-			i++
-		}
-	:: else ->
-		break
-	od;
-	i = 0;
-	killed = true;
-
-	/* if (!child_barrier_ops_done(b)) child_barrier_wait(b, true, ...) */
-#ifndef MUTANT_SUM_BEFORE_BIAS
-	ops_done(res);
+	/* The first drain: if (!child_barrier_idle(b)) child_barrier_wait() */
+#ifndef MUTANT_IDLE_BEFORE_BIAS
+	idle(res);
 #endif
 	if
 	:: !res ->
@@ -390,6 +342,7 @@ second:
 	/* set_bit(CHILD_BARRIER_WAITING); smp_mb__after_atomic() */
 	waiting = true;
 #endif
+	/* if (!child_barrier_drained(b)) child_barrier_wait(b, false, ...) */
 	child_barrier_wait(d, false);
 out:
 	skip;
@@ -402,13 +355,10 @@ out:
 /* begin_child_op(b) and, if it succeeded, end_child_op(b). */
 proctype op()
 {
-	byte s;
 	short old;
 	bool ok;
 
-	/* child_barrier_slot(): the slot of the CPU the begin runs on */
-	PICK_SLOT(s);
-	old = slot[s];			/* atomic_read(ops) */
+	old = count;			/* atomic_long_read(&b->count) */
 #if defined(MUTANT_BEGIN_RACY)
 	/* Test, then increment: the bias may come in between. */
 	if
@@ -416,17 +366,17 @@ proctype op()
 	:: else
 	fi;
 	d_step {
-		slot[s]++;
+		count++;
 		inside++;
 		CHECK_SUM;
 		ASSERT_P2(!killed);
 		late = late + killed
 	}
 #elif defined(MUTANT_BEGIN_INC_FIRST)
-	/* atomic_inc_return(), then back out with atomic_dec() if dead. */
+	/* atomic_long_inc_return(), then back out with a decrement if dead. */
 	d_step {
-		slot[s]++;
-		old = slot[s];
+		count++;
+		old = count;
 		if
 		:: old >= LIMIT ->
 			inside++;
@@ -438,7 +388,7 @@ proctype op()
 	}
 	if
 	:: old < LIMIT ->
-		slot[s]--;
+		count--;
 		goto failed
 	:: else
 	fi;
@@ -447,18 +397,18 @@ proctype op()
 	:: old < LIMIT ->
 		goto failed		/* return false */
 	:: else ->
-		/* atomic_try_cmpxchg(ops, &old, old + 1) */
+		/* atomic_long_try_cmpxchg(&b->count, &old, old + 1) */
 		d_step {
 			if
-			:: slot[s] == old ->
-				slot[s] = old + 1;
+			:: count == old ->
+				count = old + 1;
 				inside++;
 				CHECK_SUM;
 				ASSERT_P2(!killed);
 				late = late + killed;
 				ok = true
 			:: else ->
-				old = slot[s];
+				old = count;
 				ok = false
 			fi
 		}
@@ -471,46 +421,32 @@ proctype op()
 	old = 0;
 	ok = false;
 
-	/* Inside the op: it may sleep and move to another CPU. */
-	PICK_SLOT(s);
-
-	/* end_child_op(): atomic_dec_return() on the slot of its CPU now */
+	/* end_child_op(): v = atomic_long_dec_return(&b->count) */
 #ifndef MUTANT_WAKE_BEFORE_DEC
-#ifndef MUTANT_WAKE_IF_SLOT_EMPTY
 	d_step {
-		slot[s]--;
-		old = slot[s];
+		count--;
+		old = count;
 		inside--;
 		CHECK_SUM
 	}
 	if
-	:: old < LIMIT ->
+#ifndef MUTANT_WAKE_AT_ZERO
+	:: old == BIAS ->
+#else
+	:: old == 0 ->
+#endif
 		wake_up_var(VAR_B)	/* wake_up_var(b) */
 	:: else
 	fi;
 #else
-	/* Wake only when this slot is back to the bias: "the last op". */
-	d_step {
-		slot[s]--;
-		old = slot[s];
-		inside--;
-		CHECK_SUM
-	}
-	if
-	:: old == BIAS ->
-		wake_up_var(VAR_B)
-	:: else
-	fi;
-#endif
-#else
 	/* Wake, then decrement. */
 	if
-	:: slot[s] - 1 < LIMIT ->
+	:: count - 1 == BIAS ->
 		wake_up_var(VAR_B)
 	:: else
 	fi;
 	d_step {
-		slot[s]--;
+		count--;
 		inside--;
 		CHECK_SUM
 	}
@@ -521,7 +457,6 @@ failed:
 done:
 	skip;
 	d_step {
-		s = 0;
 		old = 0;
 		finished++
 	}
@@ -532,6 +467,7 @@ init
 	atomic {
 		run drain(0);
 		run drain(1);
+		run op();
 		run op();
 		run op()
 	}
