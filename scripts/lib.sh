@@ -30,8 +30,9 @@ CONVERSIONS="0003 0004"
 # the races and bugs they fix show there: mdev's late releases and remove
 # window, the samples' parent devices, cdevs and classes in module memory,
 # vfio_create_group()'s error path,
-# iio-trig-sysfs's module reference, scsi_debug's add_host.
-FIXES="0011 0013 0016 0017 0018 0019 0021"
+# iio-trig-sysfs's module reference, scsi_debug's add_host, PTP's virtual
+# clocks, netdevsim's module exit and ports.
+FIXES="0011 0013 0016 0017 0018 0019 0021 0022 0023 0024"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
