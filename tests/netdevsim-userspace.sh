@@ -120,7 +120,13 @@ rmmod_netdevsim() {
 	return $rc
 }
 
+# phase NAME: NAME is in PHASES (comma-separated; all by default): input,
+# unbind-once, failslab, vclocks, rmmod, unbind.  Each phase starts and
+# ends with no device, so that one race at a time can be shown on 7.3.
+phase() { case ",${PHASES:-all}," in *,all,*|*",$1,"*) true ;; *) false ;; esac; }
+
 C0=$(nr_clocks)
+D1=$(dev 1)
 insmod /netdevsim.ko || bad "insmod netdevsim"
 check "new_device and del_device are there" [ -e "$NEW" -a -e "$DEL" ]
 check "no device, clock or netdev after insmod" nothing_left
@@ -129,86 +135,93 @@ check "no device, clock or netdev after insmod" nothing_left
 # new_port_store(), del_port_store() in drivers/net/netdevsim/bus.c,
 # n_vclocks_store() and max_vclocks_store() in drivers/ptp/ptp_sysfs.c);
 # nothing changes.
-check "text to new_device: EINVAL" expect_err "Invalid argument" abc "$NEW"
-check "id above INT_MAX to new_device: EINVAL" \
-	expect_err "Invalid argument" 2147483648 "$NEW"
-check "text to del_device: EINVAL" expect_err "Invalid argument" abc "$DEL"
-check "id above INT_MAX to del_device: EINVAL" \
-	expect_err "Invalid argument" 2147483648 "$DEL"
-check "deleting a device there is not: ENOENT" \
-	expect_err "No such file or directory" 77 "$DEL"
-check "nothing created by bad input" nothing_left
-check "new_device 1 with one port" expect_ok "1 1" "$NEW"
-D1=$(dev 1)
-check "netdevsim1 has one port and its clock" ports 1 1
-check "duplicate id: ENOSPC" expect_err "No space left on device" "1 2" "$NEW"
-one_dev_one_port() { [ "$(nr_devs)" -eq 1 ] && ports 1 1; }
-check "still one device with one port" one_dev_one_port
-check "text to new_port: EINVAL" expect_err "Invalid argument" abc "$D1/new_port"
-check "zero MAC to new_port: EINVAL" \
-	expect_err "Invalid argument" "1 00:00:00:00:00:00" "$D1/new_port"
-check "multicast MAC to new_port: EINVAL" \
-	expect_err "Invalid argument" "1 01:00:5e:00:00:01" "$D1/new_port"
-check "duplicate port: EEXIST" expect_err "File exists" 0 "$D1/new_port"
-check "text to del_port: EINVAL" expect_err "Invalid argument" abc "$D1/del_port"
-check "negative port to del_port: EINVAL" expect_err "Invalid argument" -1 "$D1/del_port"
-check "deleting a port there is not: ENOENT" \
-	expect_err "No such file or directory" 5 "$D1/del_port"
-check "still one port" ports 1 1
-check "new_port 1 with a MAC" expect_ok "1 02:00:00:00:00:01" "$D1/new_port"
-check "two ports, two clocks" ports 1 2
-check "del_port 1" expect_ok 1 "$D1/del_port"
-check "one port again" ports 1 1
+if phase input; then
+	check "text to new_device: EINVAL" expect_err "Invalid argument" abc "$NEW"
+	check "id above INT_MAX to new_device: EINVAL" \
+		expect_err "Invalid argument" 2147483648 "$NEW"
+	check "text to del_device: EINVAL" expect_err "Invalid argument" abc "$DEL"
+	check "id above INT_MAX to del_device: EINVAL" \
+		expect_err "Invalid argument" 2147483648 "$DEL"
+	check "deleting a device there is not: ENOENT" \
+		expect_err "No such file or directory" 77 "$DEL"
+	check "nothing created by bad input" nothing_left
+	check "new_device 1 with one port" expect_ok "1 1" "$NEW"
+	check "netdevsim1 has one port and its clock" ports 1 1
+	check "duplicate id: ENOSPC" expect_err "No space left on device" "1 2" "$NEW"
+	one_dev_one_port() { [ "$(nr_devs)" -eq 1 ] && ports 1 1; }
+	check "still one device with one port" one_dev_one_port
+	check "text to new_port: EINVAL" expect_err "Invalid argument" abc "$D1/new_port"
+	check "zero MAC to new_port: EINVAL" \
+		expect_err "Invalid argument" "1 00:00:00:00:00:00" "$D1/new_port"
+	check "multicast MAC to new_port: EINVAL" \
+		expect_err "Invalid argument" "1 01:00:5e:00:00:01" "$D1/new_port"
+	check "duplicate port: EEXIST" expect_err "File exists" 0 "$D1/new_port"
+	check "text to del_port: EINVAL" expect_err "Invalid argument" abc "$D1/del_port"
+	check "negative port to del_port: EINVAL" expect_err "Invalid argument" -1 "$D1/del_port"
+	check "deleting a port there is not: ENOENT" \
+		expect_err "No such file or directory" 5 "$D1/del_port"
+	check "still one port" ports 1 1
+	check "new_port 1 with a MAC" expect_ok "1 02:00:00:00:00:01" "$D1/new_port"
+	check "two ports, two clocks" ports 1 2
+	check "del_port 1" expect_ok 1 "$D1/del_port"
+	check "one port again" ports 1 1
 
-P=$(clock_of 1)
-NV=$P/n_vclocks
-MAX=$(cat "$P/max_vclocks" 2> /dev/null || echo 20)
-check "the port's clock has n_vclocks 0" [ "$(cat "$NV")" = 0 ]
-check "text to n_vclocks: EINVAL" expect_err "Invalid argument" abc "$NV"
-check "negative n_vclocks: EINVAL" expect_err "Invalid argument" -1 "$NV"
-check "n_vclocks above max_vclocks ($MAX): EINVAL" \
-	expect_err "Invalid argument" $((MAX + 1)) "$NV"
-check "n_vclocks beyond u32: EINVAL" expect_err "Invalid argument" 4294967296 "$NV"
-check "removing virtual clocks there are none of is a no-op" expect_ok 0 "$NV"
-check "no virtual clock made by bad input" \
-	[ "$(cat "$NV")" = 0 -a "$(nr_clocks)" -eq $((C0 + 1)) ]
-check "n_vclocks 2" expect_ok 2 "$NV"
-check "two virtual clocks under the port's clock" \
-	[ "$(cat "$NV")" = 2 -a "$(count "$P"/ptp*)" -eq 2 -a "$(nr_clocks)" -eq $((C0 + 3)) ]
-check "n_vclocks 2 again is a no-op" expect_ok 2 "$NV"
-check "still two virtual clocks" [ "$(count "$P"/ptp*)" -eq 2 -a "$(nr_clocks)" -eq $((C0 + 3)) ]
-V=$(ls -d "$P"/ptp* | head -n 1)
-check "a virtual clock has no n_vclocks or max_vclocks" \
-	[ -d "$V" -a ! -e "$V/n_vclocks" -a ! -e "$V/max_vclocks" ]
-check "max_vclocks 0: EINVAL" expect_err "Invalid argument" 0 "$P/max_vclocks"
-check "max_vclocks below n_vclocks: EINVAL" expect_err "Invalid argument" 1 "$P/max_vclocks"
-check "n_vclocks 1 removes one" expect_ok 1 "$NV"
-check "one virtual clock" [ "$(count "$P"/ptp*)" -eq 1 -a "$(nr_clocks)" -eq $((C0 + 2)) ]
-# The clock goes with its port, and its virtual clocks with it.
-check "del_port 0 with a virtual clock" within 60 expect_ok 0 "$D1/del_port"
-check "no port, clock or virtual clock left" ports 1 0
-check "new_port 0 again" expect_ok 0 "$D1/new_port"
-fresh_clock() { ports 1 1 && [ "$(cat "$(clock_of 1)/n_vclocks")" = 0 ]; }
-check "one port, a new clock without virtual clocks" fresh_clock
+	P=$(clock_of 1)
+	NV=$P/n_vclocks
+	MAX=$(cat "$P/max_vclocks" 2> /dev/null || echo 20)
+	check "the port's clock has n_vclocks 0" [ "$(cat "$NV")" = 0 ]
+	check "text to n_vclocks: EINVAL" expect_err "Invalid argument" abc "$NV"
+	check "negative n_vclocks: EINVAL" expect_err "Invalid argument" -1 "$NV"
+	check "n_vclocks above max_vclocks ($MAX): EINVAL" \
+		expect_err "Invalid argument" $((MAX + 1)) "$NV"
+	check "n_vclocks beyond u32: EINVAL" expect_err "Invalid argument" 4294967296 "$NV"
+	check "removing virtual clocks there are none of is a no-op" expect_ok 0 "$NV"
+	check "no virtual clock made by bad input" \
+		[ "$(cat "$NV")" = 0 -a "$(nr_clocks)" -eq $((C0 + 1)) ]
+	check "n_vclocks 2" expect_ok 2 "$NV"
+	check "two virtual clocks under the port's clock" \
+		[ "$(cat "$NV")" = 2 -a "$(count "$P"/ptp*)" -eq 2 -a "$(nr_clocks)" -eq $((C0 + 3)) ]
+	check "n_vclocks 2 again is a no-op" expect_ok 2 "$NV"
+	check "still two virtual clocks" [ "$(count "$P"/ptp*)" -eq 2 -a "$(nr_clocks)" -eq $((C0 + 3)) ]
+	V=$(ls -d "$P"/ptp* | head -n 1)
+	check "a virtual clock has no n_vclocks or max_vclocks" \
+		[ -d "$V" -a ! -e "$V/n_vclocks" -a ! -e "$V/max_vclocks" ]
+	check "max_vclocks 0: EINVAL" expect_err "Invalid argument" 0 "$P/max_vclocks"
+	check "max_vclocks below n_vclocks: EINVAL" expect_err "Invalid argument" 1 "$P/max_vclocks"
+	check "n_vclocks 1 removes one" expect_ok 1 "$NV"
+	check "one virtual clock" [ "$(count "$P"/ptp*)" -eq 1 -a "$(nr_clocks)" -eq $((C0 + 2)) ]
+	# The clock goes with its port, and its virtual clocks with it.
+	check "del_port 0 with a virtual clock" within 60 expect_ok 0 "$D1/del_port"
+	check "no port, clock or virtual clock left" ports 1 0
+	check "new_port 0 again" expect_ok 0 "$D1/new_port"
+	fresh_clock() { ports 1 1 && [ "$(cat "$(clock_of 1)/n_vclocks")" = 0 ]; }
+	check "one port, a new clock without virtual clocks" fresh_clock
+	check "del_device 1 after bad input" within 60 expect_ok 1 "$DEL"
+	check "nothing left after bad input" nothing_left
+	log_clean "after bad input and virtual clocks"
+fi
 
 # The driver goes and comes back (deterministic).  7.3's new_port and
 # del_port check a flag set when the device was created: after an unbind
 # they run without driver data (a wild pointer in nsim_drv_port_add()).
 # Fixed, they fail with ENOENT, as sriov_numvfs does.
-check "unbind netdevsim1" within 60 expect_ok netdevsim1 "$DRV/unbind"
-check "no port left after the unbind" ports 1 0
-check "new_port after unbind: ENOENT" \
-	expect_err "No such file or directory" 0 "$D1/new_port"
-check "del_port after unbind: ENOENT" \
-	expect_err "No such file or directory" 0 "$D1/del_port"
-check "still no port" ports 1 0
-check "bind netdevsim1" within 60 expect_ok netdevsim1 "$DRV/bind"
-check "its port is back" ports 1 1
-check "new_port after the bind" expect_ok 1 "$D1/new_port"
-check "del_port after the bind" expect_ok 1 "$D1/del_port"
-check "del_device 1" within 60 expect_ok 1 "$DEL"
-check "nothing left after del_device" nothing_left
-log_clean "after bad input, virtual clocks and unbind"
+if phase unbind-once; then
+	check "new_device 1 for the unbind" expect_ok "1 1" "$NEW"
+	check "unbind netdevsim1" within 60 expect_ok netdevsim1 "$DRV/unbind"
+	check "no port left after the unbind" ports 1 0
+	check "new_port after unbind: ENOENT" \
+		expect_err "No such file or directory" 0 "$D1/new_port"
+	check "del_port after unbind: ENOENT" \
+		expect_err "No such file or directory" 0 "$D1/del_port"
+	check "still no port" ports 1 0
+	check "bind netdevsim1" within 60 expect_ok netdevsim1 "$DRV/bind"
+	check "its port is back" ports 1 1
+	check "new_port after the bind" expect_ok 1 "$D1/new_port"
+	check "del_port after the bind" expect_ok 1 "$D1/del_port"
+	check "del_device 1" within 60 expect_ok 1 "$DEL"
+	check "nothing left after del_device" nothing_left
+	log_clean "after the unbind"
+fi
 
 # Failing allocations, where the kernel has fault injection, as in the other
 # runs: the N-th allocation of one call fails, for N = 1, 2, ... until the
@@ -218,57 +231,59 @@ log_clean "after bad input, virtual clocks and unbind"
 # A new_device whose probe failed succeeds all the same (the driver core
 # keeps the device, unbound): then it has no port, and new_port fails with
 # ENOENT.
-WALKS=${WALKS:-new_device,new_port}
-walk() { case ",$WALKS," in *",$1,"*) true ;; *) false ;; esac; }
-if fail_setup; then
-	if walk new_device; then
-		D5=$(dev 5)
-		f_new_device() { fnth $1 write "$NEW" "5 1"; }
-		made() {
-			if [ -e "$D5/driver" ]; then
-				ports 5 1
-			else
-				[ "$inj" = injected ] && ports 5 0 &&
-					expect_err "No such file or directory" 0 "$D5/new_port"
-			fi
-			st=$?
-			within 60 wr 5 "$DEL" > /dev/null
-			nothing_left || st=1
-			return $st
-		}
-		fw_not_made() { [ ! -e "$D5" ] && nothing_left; }
-		fail_walk new_device f_new_device made fw_not_made
-		check "new_device after the failures" expect_ok "5 1" "$NEW"
-		check "with its port" ports 5 1
-		check "del_device after the failures" within 60 expect_ok 5 "$DEL"
+if phase failslab; then
+	WALKS=${WALKS:-new_device,new_port}
+	walk() { case ",$WALKS," in *",$1,"*) true ;; *) false ;; esac; }
+	if fail_setup; then
+		if walk new_device; then
+			D5=$(dev 5)
+			f_new_device() { fnth $1 write "$NEW" "5 1"; }
+			made() {
+				if [ -e "$D5/driver" ]; then
+					ports 5 1
+				else
+					[ "$inj" = injected ] && ports 5 0 &&
+						expect_err "No such file or directory" 0 "$D5/new_port"
+				fi
+				st=$?
+				within 60 wr 5 "$DEL" > /dev/null
+				nothing_left || st=1
+				return $st
+			}
+			fw_not_made() { [ ! -e "$D5" ] && nothing_left; }
+			fail_walk new_device f_new_device made fw_not_made
+			check "new_device after the failures" expect_ok "5 1" "$NEW"
+			check "with its port" ports 5 1
+			check "del_device after the failures" within 60 expect_ok 5 "$DEL"
+		fi
+		if walk new_port; then
+			wr "6 1" "$NEW" > /dev/null
+			D6=$(dev 6)
+			f_new_port() { fnth $1 write "$D6/new_port" 1; }
+			port_added() {
+				ports 6 2
+				st=$?
+				within 60 wr 1 "$D6/del_port" > /dev/null
+				ports 6 1 || st=1
+				return $st
+			}
+			port_not_added() { ports 6 1; }
+			fail_walk new_port f_new_port port_added port_not_added
+			check "new_port after the failures" expect_ok 1 "$D6/new_port"
+			check "del_port after the failures" expect_ok 1 "$D6/del_port"
+			within 60 wr 6 "$DEL" > /dev/null
+		fi
+		umount /sys/kernel/debug
+		check "nothing left after the failures" nothing_left
+		# Module exit after the failures: 7.3 drops the bus's reference once
+		# more for each device_register() that failed.
+		check "rmmod after the failures" rmmod_netdevsim
+		check "module and bus gone" bus_gone
+		check "insmod after the failures" insmod /netdevsim.ko
+		log_clean "after the failing allocations"
+	else
+		echo "$T: no fault injection in this kernel: failing allocations skipped"
 	fi
-	if walk new_port; then
-		wr "6 1" "$NEW" > /dev/null
-		D6=$(dev 6)
-		f_new_port() { fnth $1 write "$D6/new_port" 1; }
-		port_added() {
-			ports 6 2
-			st=$?
-			within 60 wr 1 "$D6/del_port" > /dev/null
-			ports 6 1 || st=1
-			return $st
-		}
-		port_not_added() { ports 6 1; }
-		fail_walk new_port f_new_port port_added port_not_added
-		check "new_port after the failures" expect_ok 1 "$D6/new_port"
-		check "del_port after the failures" expect_ok 1 "$D6/del_port"
-		within 60 wr 6 "$DEL" > /dev/null
-	fi
-	umount /sys/kernel/debug
-	check "nothing left after the failures" nothing_left
-	# Module exit after the failures: 7.3 drops the bus's reference once
-	# more for each device_register() that failed.
-	check "rmmod after the failures" rmmod_netdevsim
-	check "module and bus gone" bus_gone
-	check "insmod after the failures" insmod /netdevsim.ko
-	log_clean "after the failing allocations"
-else
-	echo "$T: no fault injection in this kernel: failing allocations skipped"
 fi
 
 # Loop 1: two loops write 1 then 0 to every n_vclocks file there is (the
@@ -277,44 +292,46 @@ fi
 # neither the port's nor a virtual clock a store registered on it (in 7.3
 # the unregistration's ptp_vclock_in_use() check can miss one, or walk
 # the children next to an "echo 0" that removes them too).
-check "new_device 1 for the n_vclocks loop" expect_ok "1 1" "$NEW"
-vclocker() {
-	while [ ! -e /tmp/stop ]; do
-		for f in /sys/class/ptp/ptp*/n_vclocks; do
-			{ echo 1 > "$f"; } 2> /dev/null && echo >> "/tmp/added.$1"
-			{ echo 0 > "$f"; } 2> /dev/null && echo >> "/tmp/removed.$1"
+if phase vclocks; then
+	check "new_device 1 for the n_vclocks loop" expect_ok "1 1" "$NEW"
+	vclocker() {
+		while [ ! -e /tmp/stop ]; do
+			for f in /sys/class/ptp/ptp*/n_vclocks; do
+				{ echo 1 > "$f"; } 2> /dev/null && echo >> "/tmp/added.$1"
+				{ echo 0 > "$f"; } 2> /dev/null && echo >> "/tmp/removed.$1"
+			done
 		done
-	done
-}
-bg vclocker 1
-bg vclocker 2
-left=0
-failed=0
-round=1
-while [ $round -le "$ROUNDS" ]; do
-	usleep $(((round % 5) * 5000))
-	if wr_in 60 0 "$D1/del_port"; then
-		if [ "$(nr_clocks)" -ne "$C0" ] || [ "$(count "$D1"/net/*)" -ne 0 ]; then
-			echo "  round $round: $(($(nr_clocks) - C0)) clock(s) left after del_port"
-			left=$((left + 1))
+	}
+	bg vclocker 1
+	bg vclocker 2
+	left=0
+	failed=0
+	round=1
+	while [ $round -le "$ROUNDS" ]; do
+		usleep $(((round % 5) * 5000))
+		if wr_in 60 0 "$D1/del_port"; then
+			if [ "$(nr_clocks)" -ne "$C0" ] || [ "$(count "$D1"/net/*)" -ne 0 ]; then
+				echo "  round $round: $(($(nr_clocks) - C0)) clock(s) left after del_port"
+				left=$((left + 1))
+			fi
+		else
+			echo "  round $round: del_port failed: $(cat /tmp/wr.err)"
+			failed=$((failed + 1))
 		fi
-	else
-		echo "  round $round: del_port failed: $(cat /tmp/wr.err)"
-		failed=$((failed + 1))
-	fi
-	if ! wr_in 60 0 "$D1/new_port"; then
-		echo "  round $round: new_port failed: $(cat /tmp/wr.err)"
-		failed=$((failed + 1))
-	fi
-	round=$((round + 1))
-done
-stop_bg
-echo "$T: $ROUNDS del_port/new_port rounds, $added n_vclocks 1 and $removed n_vclocks 0 succeeded"
-check "$ROUNDS del_port/new_port rounds under n_vclocks loops" [ $left -eq 0 -a $failed -eq 0 ]
-check "the loops made virtual clocks" [ "$added" -gt 0 -a "$removed" -gt 0 ]
-check "del_device after the n_vclocks loop" within 60 expect_ok 1 "$DEL"
-check "nothing left after the n_vclocks loop" nothing_left
-log_clean "after the n_vclocks loop"
+		if ! wr_in 60 0 "$D1/new_port"; then
+			echo "  round $round: new_port failed: $(cat /tmp/wr.err)"
+			failed=$((failed + 1))
+		fi
+		round=$((round + 1))
+	done
+	stop_bg
+	echo "$T: $ROUNDS del_port/new_port rounds, $added n_vclocks 1 and $removed n_vclocks 0 succeeded"
+	check "$ROUNDS del_port/new_port rounds under n_vclocks loops" [ $left -eq 0 -a $failed -eq 0 ]
+	check "the loops made virtual clocks" [ "$added" -gt 0 -a "$removed" -gt 0 ]
+	check "del_device after the n_vclocks loop" within 60 expect_ok 1 "$DEL"
+	check "nothing left after the n_vclocks loop" nothing_left
+	log_clean "after the n_vclocks loop"
+fi
 
 # Loop 2: three loops add devices (two delete theirs again) while the module
 # goes away and comes back, $ROUNDS times.  After each rmmod nothing may be
@@ -322,88 +339,92 @@ log_clean "after the n_vclocks loop"
 # flag before module exit cleared it takes its reference on a count of 0,
 # and the release of its device, which devlink defers, can run after the
 # module is gone).
-creator() {
-	while [ ! -e /tmp/stop ]; do
-		[ -e "$NEW" ] || { usleep 2000; continue; }
-		{ echo "$2 1" > "$NEW"; } 2> /dev/null && echo >> "/tmp/added.$1"
-		[ "$3" = keep ] && continue
-		{ echo "$2" > "$DEL"; } 2> /dev/null && echo >> "/tmp/removed.$1"
+if phase rmmod; then
+	creator() {
+		while [ ! -e /tmp/stop ]; do
+			[ -e "$NEW" ] || { usleep 2000; continue; }
+			{ echo "$2 1" > "$NEW"; } 2> /dev/null && echo >> "/tmp/added.$1"
+			[ "$3" = keep ] && continue
+			{ echo "$2" > "$DEL"; } 2> /dev/null && echo >> "/tmp/removed.$1"
+		done
+	}
+	bg creator 1 10 del
+	bg creator 2 11 del
+	bg creator 3 12 keep
+	left=0
+	failed=0
+	round=1
+	while [ $round -le "$ROUNDS" ]; do
+		[ -d /sys/module/netdevsim ] || bus_gone ||
+			echo "  round $round: bus directory still there after 10 s"
+		if [ ! -d /sys/module/netdevsim ] && ! within 60 insmod /netdevsim.ko; then
+			echo "  round $round: insmod failed"
+			failed=$((failed + 1))
+		fi
+		usleep $((20000 + (round % 7) * 15000))
+		if ! rmmod_netdevsim; then
+			echo "  round $round: rmmod failed (status $rc)"
+			failed=$((failed + 1))
+			[ $rc -eq 124 ] && break
+		elif ! bus_gone || ! nothing_left; then
+			echo "  round $round: left behind after rmmod"
+			left=$((left + 1))
+		fi
+		round=$((round + 1))
 	done
-}
-bg creator 1 10 del
-bg creator 2 11 del
-bg creator 3 12 keep
-left=0
-failed=0
-round=1
-while [ $round -le "$ROUNDS" ]; do
-	[ -d /sys/module/netdevsim ] || bus_gone ||
-		echo "  round $round: bus directory still there after 10 s"
-	if [ ! -d /sys/module/netdevsim ] && ! within 60 insmod /netdevsim.ko; then
-		echo "  round $round: insmod failed"
-		failed=$((failed + 1))
-	fi
-	usleep $((20000 + (round % 7) * 15000))
-	if ! rmmod_netdevsim; then
-		echo "  round $round: rmmod failed (status $rc)"
-		failed=$((failed + 1))
-		[ $rc -eq 124 ] && break
-	elif ! bus_gone || ! nothing_left; then
-		echo "  round $round: left behind after rmmod"
-		left=$((left + 1))
-	fi
-	round=$((round + 1))
-done
-stop_bg
-echo "$T: $ROUNDS insmod/rmmod rounds, $added new_device and $removed del_device succeeded"
-check "$ROUNDS rounds of insmod/rmmod under new_device/del_device loops" \
-	[ $left -eq 0 -a $failed -eq 0 ]
-check "the loops added and deleted devices" [ "$added" -gt 0 -a "$removed" -gt 0 ]
-log_clean "after the insmod/rmmod loop"
+	stop_bg
+	echo "$T: $ROUNDS insmod/rmmod rounds, $added new_device and $removed del_device succeeded"
+	check "$ROUNDS rounds of insmod/rmmod under new_device/del_device loops" \
+		[ $left -eq 0 -a $failed -eq 0 ]
+	check "the loops added and deleted devices" [ "$added" -gt 0 -a "$removed" -gt 0 ]
+	log_clean "after the insmod/rmmod loop"
+fi
 
 # Loop 3: two loops add and delete ports 1 and 2 of netdevsim1 while its
 # driver is unbound and bound again, $ROUNDS times.  After each unbind no
 # port, clock or netdev of it may be left; after each bind its port 0 is
 # back (7.3: new_port and del_port run against a driver being removed, or
 # gone).
-[ -d /sys/module/netdevsim ] || insmod /netdevsim.ko || bad "insmod netdevsim for the unbind loop"
-check "new_device 1 for the unbind loop" expect_ok "1 1" "$NEW"
-porter() {
-	while [ ! -e /tmp/stop ]; do
-		{ echo "$2" > "$D1/new_port"; } 2> /dev/null && echo >> "/tmp/added.$1"
-		{ echo "$2" > "$D1/del_port"; } 2> /dev/null && echo >> "/tmp/removed.$1"
+if phase unbind; then
+	[ -d /sys/module/netdevsim ] || insmod /netdevsim.ko || bad "insmod netdevsim for the unbind loop"
+	check "new_device 1 for the unbind loop" expect_ok "1 1" "$NEW"
+	porter() {
+		while [ ! -e /tmp/stop ]; do
+			{ echo "$2" > "$D1/new_port"; } 2> /dev/null && echo >> "/tmp/added.$1"
+			{ echo "$2" > "$D1/del_port"; } 2> /dev/null && echo >> "/tmp/removed.$1"
+		done
+	}
+	bg porter 1 1
+	bg porter 2 2
+	left=0
+	failed=0
+	round=1
+	while [ $round -le "$ROUNDS" ]; do
+		usleep $(((round % 5) * 5000))
+		if ! wr_in 60 netdevsim1 "$DRV/unbind"; then
+			echo "  round $round: unbind failed: $(cat /tmp/wr.err)"
+			failed=$((failed + 1))
+		elif [ -e "$D1/driver" ] || ! ports 1 0; then
+			echo "  round $round: left behind after unbind"
+			left=$((left + 1))
+		fi
+		if ! wr_in 60 netdevsim1 "$DRV/bind"; then
+			echo "  round $round: bind failed: $(cat /tmp/wr.err)"
+			failed=$((failed + 1))
+		elif [ ! -e "$D1/driver" ] || [ "$(count "$D1"/ptp/ptp*)" -lt 1 ]; then
+			echo "  round $round: no port after bind"
+			failed=$((failed + 1))
+		fi
+		round=$((round + 1))
 	done
-}
-bg porter 1 1
-bg porter 2 2
-left=0
-failed=0
-round=1
-while [ $round -le "$ROUNDS" ]; do
-	usleep $(((round % 5) * 5000))
-	if ! wr_in 60 netdevsim1 "$DRV/unbind"; then
-		echo "  round $round: unbind failed: $(cat /tmp/wr.err)"
-		failed=$((failed + 1))
-	elif [ -e "$D1/driver" ] || ! ports 1 0; then
-		echo "  round $round: left behind after unbind"
-		left=$((left + 1))
-	fi
-	if ! wr_in 60 netdevsim1 "$DRV/bind"; then
-		echo "  round $round: bind failed: $(cat /tmp/wr.err)"
-		failed=$((failed + 1))
-	elif [ ! -e "$D1/driver" ] || [ "$(count "$D1"/ptp/ptp*)" -lt 1 ]; then
-		echo "  round $round: no port after bind"
-		failed=$((failed + 1))
-	fi
-	round=$((round + 1))
-done
-stop_bg
-echo "$T: $ROUNDS unbind/bind rounds, $added new_port and $removed del_port succeeded"
-check "$ROUNDS rounds of unbind/bind under new_port/del_port loops" \
-	[ $left -eq 0 -a $failed -eq 0 ]
-check "the loops added and deleted ports" [ "$added" -gt 0 -a "$removed" -gt 0 ]
+	stop_bg
+	echo "$T: $ROUNDS unbind/bind rounds, $added new_port and $removed del_port succeeded"
+	check "$ROUNDS rounds of unbind/bind under new_port/del_port loops" \
+		[ $left -eq 0 -a $failed -eq 0 ]
+	check "the loops added and deleted ports" [ "$added" -gt 0 -a "$removed" -gt 0 ]
+fi
 
-check "rmmod at the end" rmmod_netdevsim
+[ -d /sys/module/netdevsim ] && check "rmmod at the end" rmmod_netdevsim
 check "nothing left at the end" nothing_left
 check "no netdevsim bus left" bus_gone
 for m in psample ptp_mock ptp pps_core; do
