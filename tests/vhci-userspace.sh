@@ -144,8 +144,9 @@ st() {
 	cat "$D0/$1" > /tmp/st 2> /tmp/st.err || { echo "  $1: $(cat /tmp/st.err)"; return 1; }
 	table /tmp/st $2 $3
 }
-# sta PORT: the state of PORT in the last table read.
-sta() { awk -v p=$(printf '%04d' $1) 'NR > 1 && $2 == p { print $3 }' /tmp/st; }
+# sta PORT: the state of PORT in the last table read (compared as strings:
+# busybox awk reads "0010" as octal 8).
+sta() { awk -v p=$(printf '%04d' $1) 'NR > 1 && ($2 "") == (p "") { print $3 }' /tmp/st; }
 # status_of PORT: read the table of PORT's controller; print PORT's state.
 status_of() {
 	if [ $1 -lt 16 ]; then st status 0 any > /dev/null; else st status.1 16 any > /dev/null; fi
