@@ -25,13 +25,14 @@ fi
 # scripts/races) is prepared without these patches, so that its mdev core
 # is 7.3's own (0004, the mdev KUnit suite, tests the converted core and
 # builds on 0003).
-CONVERSIONS="0003 0004"
+CONVERSIONS="0003 0004 0025"
 # The fixes, which scripts/races also leaves out of its A kernel, so that
 # the races and bugs they fix show there: mdev's late releases and remove
 # window, the samples' parent devices, cdevs and classes in module memory,
 # vfio_create_group()'s error path,
-# iio-trig-sysfs's module reference, scsi_debug's add_host.
-FIXES="0011 0013 0016 0017 0018 0019 0021"
+# iio-trig-sysfs's module reference, scsi_debug's add_host, PTP's virtual
+# clocks, netdevsim's module exit and ports.
+FIXES="0011 0013 0016 0017 0018 0019 0021 0022 0023 0024"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
