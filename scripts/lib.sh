@@ -25,7 +25,7 @@ fi
 # scripts/races) is prepared without these patches, so that its mdev core
 # is 7.3's own (0004, the mdev KUnit suite, tests the converted core and
 # builds on 0003).
-CONVERSIONS="0003 0004 0025 0026 0027"
+CONVERSIONS="0003 0004 0025 0026 0027 0028"
 # The fixes, which scripts/races also leaves out of its A kernel, so that
 # the races and bugs they fix show there: mdev's late releases and remove
 # window, the samples' parent devices, cdevs and classes in module memory,

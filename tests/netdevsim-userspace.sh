@@ -120,13 +120,31 @@ rmmod_netdevsim() {
 	return $rc
 }
 
-# phase NAME: NAME is in PHASES (comma-separated; all by default): input,
-# unbind-once, failslab, vclocks, rmmod, unbind.  Each phase starts and
+# phase NAME: NAME is in PHASES (comma-separated; all by default): kunit,
+# input, selftests, unbind-once, failslab, vclocks, rmmod, unbind.  Each phase starts and
 # ends with no device, so that one race at a time can be shown on 7.3.
 phase() { case ",${PHASES:-all}," in *,all,*|*",$1,"*) true ;; *) false ;; esac; }
 
 C0=$(nr_clocks)
 D1=$(dev 1)
+
+# KUnit: the ptp_vclock suite (drivers/ptp/ptp_kunit.c) runs when its
+# module is loaded; scripts/userspace boots with KUnit on for that suite
+# only when it puts the module in the initramfs.  Each case is a check.
+if phase kunit && [ -f /ptp_kunit.ko ]; then
+	kn=$(dmesg | wc -l)
+	check "insmod ptp_kunit" insmod /ptp_kunit.ko
+	dmesg | tail -n +$((kn + 1)) | grep -E "(ok|not ok) [0-9]+ ptp_" > /tmp/kunit.out
+	sed 's/^[^]]*\] */  /' /tmp/kunit.out
+	kc=0
+	for c in $(sed -n 's/.*ok [0-9]* \(ptp_test_[a-z_]*\).*/\1/p' /tmp/kunit.out); do
+		check "KUnit ptp_vclock.$c" eval "! grep -q 'not ok [0-9]* $c\$' /tmp/kunit.out"
+		kc=$((kc + 1))
+	done
+	check "KUnit ptp_vclock: 2 cases ran" [ $kc -eq 2 ]
+	check "rmmod ptp_kunit" rmmod ptp_kunit
+	check "no clock left by the KUnit cases" [ "$(nr_clocks)" -eq "$C0" ]
+fi
 insmod /netdevsim.ko || bad "insmod netdevsim"
 check "new_device and del_device are there" [ -e "$NEW" -a -e "$DEL" ]
 check "no device, clock or netdev after insmod" nothing_left
@@ -199,6 +217,32 @@ if phase input; then
 	check "del_device 1 after bad input" within 60 expect_ok 1 "$DEL"
 	check "nothing left after bad input" nothing_left
 	log_clean "after bad input and virtual clocks"
+fi
+
+# The kernel's own PTP test program (tools/testing/selftests/ptp/testptp.c,
+# linked statically): what it can do with the mock clock of a port and
+# with a virtual clock on it (the mock has no gettimex64 or adjphase, so
+# not -x or -o).  phc.sh needs phc_ctl (linuxptp) and the netdevsim
+# selftests need iproute2's ip and devlink, which the guest has not.
+if phase selftests && [ -x /testptp ]; then
+	check "new_device 1 for testptp" expect_ok "1 1" "$NEW"
+	pc=$(clock_of 1)
+	pdev=/dev/${pc##*/}
+	testptp_on() {
+		for op in "-c" "-g" "-t 1" "-n 1000" "-f 100" "-k 5" "-T 1000" "-s"; do
+			# shellcheck disable=SC2086 # op is options and their values
+			check "testptp $op on $1 ($2)" eval "/testptp -d $1 $op > /tmp/testptp.out 2>&1 || { sed 's/^/  /' /tmp/testptp.out; false; }"
+		done
+	}
+	testptp_on "$pdev" "a port's clock"
+	check "n_vclocks 1 for testptp" expect_ok 1 "$pc/n_vclocks"
+	vc=$(ls -d "$pc"/ptp* 2> /dev/null | head -n 1)
+	check "a virtual clock" [ -n "$vc" ]
+	[ -n "$vc" ] && testptp_on "/dev/${vc##*/}" "a virtual clock"
+	check "n_vclocks 0 after testptp" expect_ok 0 "$pc/n_vclocks"
+	check "del_device 1 after testptp" within 60 expect_ok 1 "$DEL"
+	check "nothing left after testptp" nothing_left
+	log_clean "after testptp"
 fi
 
 # The driver goes and comes back (deterministic).  7.3's new_port and
