@@ -271,12 +271,15 @@ fi
 # runs: the N-th allocation of one call fails, for N = 1, 2, ... until the
 # call no longer reaches it.  The walks are those in WALKS (comma-separated):
 #   new_device	a write of "5 1" to new_device (the probe runs in it);
-#   new_port	a write of "1" to new_port of a device with one port.
+#   new_port	a write of "1" to new_port of a device with one port;
+#   del_port	a write of "1" to del_port of a device with two ports;
+#   del_device	a write of "7" to del_device, device 7 having one port;
+#   n_vclocks	a write of "1" to the n_vclocks of a port's clock.
 # A new_device whose probe failed succeeds all the same (the driver core
 # keeps the device, unbound): then it has no port, and new_port fails with
 # ENOENT.
 if phase failslab; then
-	WALKS=${WALKS:-new_device,new_port}
+	WALKS=${WALKS:-new_device,new_port,del_port,del_device,n_vclocks}
 	walk() { case ",$WALKS," in *",$1,"*) true ;; *) false ;; esac; }
 	if fail_setup; then
 		if walk new_device; then
@@ -316,6 +319,56 @@ if phase failslab; then
 			check "new_port after the failures" expect_ok 1 "$D6/new_port"
 			check "del_port after the failures" expect_ok 1 "$D6/del_port"
 			within 60 wr 6 "$DEL" > /dev/null
+		fi
+		if walk del_port; then
+			D6=$(dev 6)
+			wr "6 2" "$NEW" > /dev/null
+			f_del_port() { fnth $1 write "$D6/del_port" 1; }
+			# Deleted: one port left; add it back for the next call.
+			port_deleted() {
+				ports 6 1
+				st=$?
+				wr 1 "$D6/new_port" > /dev/null
+				ports 6 2 || st=1
+				return $st
+			}
+			port_kept() { ports 6 2; }
+			fail_walk del_port f_del_port port_deleted port_kept
+			check "del_port after the failures" expect_ok 1 "$D6/del_port"
+			within 60 wr 6 "$DEL" > /dev/null
+		fi
+		if walk del_device; then
+			wr "7 1" "$NEW" > /dev/null
+			f_del_device() { fnth $1 write "$DEL" 7; }
+			# Deleted: nothing left; make it again for the next call.
+			device_deleted() {
+				nothing_left
+				st=$?
+				wr "7 1" "$NEW" > /dev/null
+				ports 7 1 || st=1
+				return $st
+			}
+			device_kept() { ports 7 1; }
+			fail_walk del_device f_del_device device_deleted device_kept
+			check "del_device after the failures" within 60 expect_ok 7 "$DEL"
+		fi
+		if walk n_vclocks; then
+			wr "8 1" "$NEW" > /dev/null
+			P8=$(clock_of 8)
+			f_n_vclocks() { fnth $1 write "$P8/n_vclocks" 1; }
+			# Made: one virtual clock, counted; remove it for the next call.
+			vclock_made() {
+				[ "$(count "$P8"/ptp*)" -eq 1 -a "$(cat "$P8/n_vclocks")" = 1 ]
+				st=$?
+				wr 0 "$P8/n_vclocks" > /dev/null
+				[ "$(count "$P8"/ptp*)" -eq 0 ] || st=1
+				return $st
+			}
+			no_vclock() { [ "$(count "$P8"/ptp*)" -eq 0 -a "$(cat "$P8/n_vclocks")" = 0 ]; }
+			fail_walk n_vclocks f_n_vclocks vclock_made no_vclock
+			check "n_vclocks 1 after the failures" expect_ok 1 "$P8/n_vclocks"
+			check "n_vclocks 0 after the failures" expect_ok 0 "$P8/n_vclocks"
+			within 60 wr 8 "$DEL" > /dev/null
 		fi
 		umount /sys/kernel/debug
 		check "nothing left after the failures" nothing_left
