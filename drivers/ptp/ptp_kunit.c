@@ -23,7 +23,7 @@
 
 #include "ptp_private.h"
 
-/* Every wait in these tests is bounded by this. */
+/* Every wait of the tests' own is bounded by this. */
 #define PTP_TEST_WAIT		(10 * HZ)
 
 static int ptp_test_gettime64(struct ptp_clock_info *info,
@@ -60,22 +60,40 @@ static const struct ptp_clock_info ptp_test_info = {
 };
 
 /*
- * A physical clock of the test's own, with a reference on its device, so
- * that the test may look at it after ptp_clock_unregister().  The info is
- * the test's: ptp_clock_register() writes to it.
+ * A physical clock of the test's own.  Its info is here, freed only once
+ * the clock is unregistered: ptp_clock_register() writes to it and the
+ * clock's workers read it.  A reference on the device lets the test look
+ * at the clock after ptp_clock_unregister().
  */
-static struct ptp_clock *ptp_test_register(struct kunit *test)
+struct ptp_test_clock {
+	struct ptp_clock_info info;
+	struct ptp_clock *ptp;
+	struct completion unregistered;
+};
+
+static struct ptp_test_clock *ptp_test_register(struct kunit *test)
 {
-	struct ptp_clock_info *info;
+	struct ptp_test_clock *c;
 	struct ptp_clock *ptp;
 
-	info = kunit_kmalloc(test, sizeof(*info), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, info);
-	*info = ptp_test_info;
-	ptp = ptp_clock_register(info, NULL);
+	c = kzalloc_obj(*c);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->info = ptp_test_info;
+	init_completion(&c->unregistered);
+	ptp = ptp_clock_register(&c->info, NULL);
+	if (IS_ERR_OR_NULL(ptp))
+		kfree(c);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, ptp);
 	get_device(&ptp->dev);
-	return ptp;
+	c->ptp = ptp;
+	return c;
+}
+
+/* Drop the test's reference and free @c, the clock being unregistered. */
+static void ptp_test_free(struct ptp_test_clock *c)
+{
+	put_device(&c->ptp->dev);
+	kfree(c);
 }
 
 /* The n_vclocks attribute, from the ptp class's attribute groups. */
@@ -98,7 +116,9 @@ static ssize_t ptp_test_store(struct kunit *test, struct ptp_clock *ptp,
 {
 	struct device_attribute *attr = ptp_test_n_vclocks(ptp);
 
-	KUNIT_ASSERT_NOT_NULL(test, attr);
+	KUNIT_EXPECT_NOT_NULL(test, attr);
+	if (!attr)
+		return -EINVAL;
 	return attr->store(&ptp->dev, attr, val, strlen(val));
 }
 
@@ -120,7 +140,8 @@ static int ptp_test_vclocks(struct ptp_clock *ptp)
 /* Unregistration removes every virtual clock, and later stores fail. */
 static void ptp_test_unregister_removes_vclocks(struct kunit *test)
 {
-	struct ptp_clock *ptp = ptp_test_register(test);
+	struct ptp_test_clock *c = ptp_test_register(test);
+	struct ptp_clock *ptp = c->ptp;
 
 	KUNIT_EXPECT_EQ(test, ptp_test_store(test, ptp, "2"), 1);
 	KUNIT_EXPECT_EQ(test, ptp->n_vclocks, 2);
@@ -130,24 +151,18 @@ static void ptp_test_unregister_removes_vclocks(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ptp_test_vclocks(ptp), 0);
 	KUNIT_EXPECT_EQ(test, ptp->n_vclocks, 0);
 
-	/* The file outlives the clock in an open file or a store in flight. */
+	/* What a store in flight when the drain began meets. */
 	KUNIT_EXPECT_EQ(test, ptp_test_store(test, ptp, "1"), -ENODEV);
 	KUNIT_EXPECT_EQ(test, ptp_test_vclocks(ptp), 0);
-	put_device(&ptp->dev);
+	ptp_test_free(c);
 }
-
-struct ptp_test_unreg {
-	struct ptp_clock *ptp;
-	struct completion done;
-};
 
 static int ptp_test_unreg_thread(void *data)
 {
-	struct ptp_test_unreg *u = data;
+	struct ptp_test_clock *c = data;
 
-	ptp_clock_unregister(u->ptp);
-	complete(&u->done);
-	return 0;
+	ptp_clock_unregister(c->ptp);
+	kthread_complete_and_exit(&c->unregistered, 0);
 }
 
 /*
@@ -156,28 +171,24 @@ static int ptp_test_unreg_thread(void *data)
  */
 static void ptp_test_unregister_waits_for_store(struct kunit *test)
 {
-	struct ptp_clock *ptp = ptp_test_register(test);
+	struct ptp_test_clock *c = ptp_test_register(test);
+	struct ptp_clock *ptp = c->ptp;
 	struct task_struct *task;
-	struct ptp_test_unreg *u;
 	unsigned long end;
 
-	KUNIT_ASSERT_EQ(test, ptp_test_store(test, ptp, "1"), 1);
-	KUNIT_ASSERT_EQ(test, ptp_test_vclocks(ptp), 1);
-
-	/* Freed only once the thread is done with it. */
-	u = kzalloc_obj(*u);
-	KUNIT_ASSERT_NOT_NULL(test, u);
-	u->ptp = ptp;
-	init_completion(&u->done);
+	KUNIT_EXPECT_EQ(test, ptp_test_store(test, ptp, "1"), 1);
+	KUNIT_EXPECT_EQ(test, ptp_test_vclocks(ptp), 1);
 
 	/* The test is the store in flight. */
-	KUNIT_ASSERT_TRUE(test, begin_child_op(&ptp->vclocks));
-	task = kthread_run(ptp_test_unreg_thread, u, "ptp_kunit_unreg");
+	if (!begin_child_op(&ptp->vclocks)) {
+		KUNIT_FAIL(test, "begin_child_op() failed on a registered clock");
+		goto unregister;
+	}
+	task = kthread_run(ptp_test_unreg_thread, c, "ptp_kunit_unreg");
 	if (IS_ERR(task)) {
 		end_child_op(&ptp->vclocks);
-		kfree(u);
 		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(task));
-		return;
+		goto unregister;
 	}
 
 	end = jiffies + PTP_TEST_WAIT;
@@ -187,7 +198,7 @@ static void ptp_test_unregister_waits_for_store(struct kunit *test)
 
 	/* The unregistration waits for the op, its virtual clock still there. */
 	msleep(100);
-	KUNIT_EXPECT_FALSE(test, completion_done(&u->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&c->unregistered));
 	KUNIT_EXPECT_EQ(test, ptp_test_vclocks(ptp), 1);
 
 	/* A later store fails and makes no clock. */
@@ -195,14 +206,18 @@ static void ptp_test_unregister_waits_for_store(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ptp_test_vclocks(ptp), 1);
 
 	end_child_op(&ptp->vclocks);
-	if (!wait_for_completion_timeout(&u->done, PTP_TEST_WAIT)) {
-		/* u stays allocated: the thread may still complete it. */
+	if (!wait_for_completion_timeout(&c->unregistered, PTP_TEST_WAIT)) {
+		/* c stays allocated: the thread and the clock may still use it. */
 		KUNIT_FAIL(test, "ptp_clock_unregister() did not return");
 		return;
 	}
 	KUNIT_EXPECT_EQ(test, ptp_test_vclocks(ptp), 0);
-	kfree(u);
-	put_device(&ptp->dev);
+	ptp_test_free(c);
+	return;
+
+unregister:
+	ptp_clock_unregister(ptp);
+	ptp_test_free(c);
 }
 
 static struct kunit_case ptp_vclock_test_cases[] = {
