@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin bench races series backport refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin bench sizes races series backport refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -49,6 +49,11 @@ spin: deps
 bench: prepare
 	@scripts/bench
 
+# sizeof(struct child_barrier) and struct rw_semaphore on x86_64, arm64 and
+# s390x defconfigs, with and without lockdep (cross compilers from Debian).
+sizes: prepare
+	@scripts/sizes
+
 # The conversions' races: the userspace runs on the pristine kernel and on ours.
 races: prepare
 	@scripts/races
@@ -69,7 +74,7 @@ refresh:
 	@scripts/refresh-patch $(P) $(FILES)
 
 clean:
-	rm -rf build/kunit-* build/bench-* build/docs build/results build/series build/series-x86_64
+	rm -rf build/kunit-* build/bench-* build/sizes-* build/docs build/results build/series build/series-x86_64
 
 distclean:
 	rm -rf build
