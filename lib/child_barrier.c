@@ -262,7 +262,12 @@ void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
 	} while (!atomic_long_try_cmpxchg(&b->count, &old,
 					  old + CHILD_BARRIER_DEAD_BIAS));
 
-	if (!child_barrier_idle(b)) {
+	/*
+	 * @old ops were inside when the bias went in.  With none, the fully
+	 * ordered cmpxchg has ordered the end of every earlier op before the
+	 * teardown; else wait for the last end, with acquire reads.
+	 */
+	if (old) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, true, _RET_IP_);
 	}
@@ -274,30 +279,27 @@ void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
 	rwsem_release(&b->dep_map, _RET_IP_);
 
 	/*
-	 * Release the teardown's stores before the bit: pairs with
-	 * test_bit_acquire() in the drains waiting below.
+	 * Fully ordered (a test_and_set_bit() that sets the bit): releases
+	 * the teardown's stores to test_bit_acquire() in the drains waiting
+	 * below, and orders DRAINED before WAITING is read, as their
+	 * test_and_set_bit(WAITING) orders WAITING before DRAINED is read:
+	 * one of us sees the other.  It also orders the bit before
+	 * wake_up_var() looks for waiters, which pairs with
+	 * set_current_state() in their wait.  Only the first drain sets it.
 	 */
-	smp_mb__before_atomic();
-	set_bit(CHILD_BARRIER_DRAINED, &b->state);
-	/*
-	 * DRAINED before WAITING is read: pairs with the barrier after
-	 * set_bit(WAITING) below, so that one of us sees the other.  It also
-	 * orders the bit before wake_up_var() looks for waiters, which pairs
-	 * with set_current_state() in their wait.
-	 */
-	smp_mb__after_atomic();
+	WARN_ON_ONCE(test_and_set_bit(CHILD_BARRIER_DRAINED, &b->state));
 	if (test_bit(CHILD_BARRIER_WAITING, &b->state))
 		wake_up_var(&b->state);
 	return;
 
 second:
-	/* Another drain is first, or the barrier starts dead: wait for it. */
-	set_bit(CHILD_BARRIER_WAITING, &b->state);
 	/*
-	 * WAITING before DRAINED is read: pairs with the barrier after
-	 * set_bit(DRAINED) above.
+	 * Another drain is first, or the barrier starts dead: wait for it.
+	 * WAITING before DRAINED is read: pairs with test_and_set_bit(DRAINED)
+	 * above.  If WAITING is set already, another drain set it, and the
+	 * word read here is no older than the one that showed its bit.
 	 */
-	smp_mb__after_atomic();
+	test_and_set_bit(CHILD_BARRIER_WAITING, &b->state);
 	if (!child_barrier_drained(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, false, _RET_IP_);

@@ -283,13 +283,16 @@ proctype drain(byte d)
 		CHECK_SUM
 	}
 #endif
+	/*
+	 * The first drain: if (old) child_barrier_wait(b, true, ...); the
+	 * fully ordered cmpxchg read @old ops inside.
+	 */
+#ifndef MUTANT_IDLE_BEFORE_BIAS
+	res = (old == 0);
+#endif
 	old = 0;
 	ok = false;
 
-	/* The first drain: if (!child_barrier_idle(b)) child_barrier_wait() */
-#ifndef MUTANT_IDLE_BEFORE_BIAS
-	idle(res);
-#endif
 	if
 	:: !res ->
 		child_barrier_wait(d, true)
@@ -314,9 +317,9 @@ proctype drain(byte d)
 	}
 
 #ifndef MUTANT_TEST_WAITING_FIRST
-	/* smp_mb__before_atomic(); set_bit(CHILD_BARRIER_DRAINED) */
+	/* test_and_set_bit(CHILD_BARRIER_DRAINED), fully ordered */
 	drained = true;
-	/* smp_mb__after_atomic(); if (test_bit(CHILD_BARRIER_WAITING)) */
+	/* if (test_bit(CHILD_BARRIER_WAITING)) */
 	if
 	:: waiting ->
 		wake_up_var(VAR_STATE)	/* wake_up_var(&b->state) */
@@ -339,7 +342,7 @@ second:
 	/* Another drain is first: wait until it is done. */
 	old = 0;
 #ifndef MUTANT_SKIP_WAITING
-	/* set_bit(CHILD_BARRIER_WAITING); smp_mb__after_atomic() */
+	/* test_and_set_bit(CHILD_BARRIER_WAITING), fully ordered */
 	waiting = true;
 #endif
 	/* if (!child_barrier_drained(b)) child_barrier_wait(b, false, ...) */
