@@ -37,4 +37,10 @@ mark "drain"
 insmod /child_barrier_bench.ko
 rmmod child_barrier_bench
 mark "done"
-reboot -f
+# UML restarts on a reboot; it exits on a power-off.  qemu (-no-reboot)
+# exits on a reboot; the bench kernel has no ACPI to power off with.
+if grep -q "User Mode Linux" /proc/cpuinfo; then
+	poweroff -f
+else
+	reboot -f
+fi

@@ -290,22 +290,34 @@ static u64 cbb_parents(struct cbb_parent *p, int f)
 
 static const char * const cbb_fences[] = { "child-barrier", "rwsem", "srcu" };
 
+/*
+ * The fences in turn, round after round, so that a slow phase of the
+ * machine falls on all of them: CBB_PARENT_ROUNDS rounds of the two cheap
+ * ones, the first CBB_SRCU_ROUNDS of them with SRCU too (a grace period per
+ * parent).
+ */
+#define CBB_PARENT_ROUNDS	11
+#define CBB_SRCU_ROUNDS		3
+
 static void cbb_unregister_parents(void)
 {
+	u64 ns[ARRAY_SIZE(cbb_fences)][CBB_PARENT_ROUNDS];
 	struct cbb_parent *p;
-	u64 ns[3];
-	int f, k;
+	int f, k, n;
 
 	p = kvzalloc_objs(*p, CBB_PARENTS);
 	if (!p)
 		return;
+	for (k = 0; k < CBB_PARENT_ROUNDS; k++)
+		for (f = 0; f < ARRAY_SIZE(cbb_fences); f++)
+			if (f != 2 || k < CBB_SRCU_ROUNDS)
+				ns[f][k] = cbb_parents(p, f);
 	for (f = 0; f < ARRAY_SIZE(cbb_fences); f++) {
-		for (k = 0; k < ARRAY_SIZE(ns); k++)
-			ns[k] = cbb_parents(p, f);
-		sort(ns, ARRAY_SIZE(ns), sizeof(*ns), cbb_cmp, NULL);
-		pr_info("child_barrier_bench: unregister %d parents %s median %llu min %llu max %llu ns (%zu rounds)\n",
-			CBB_PARENTS, cbb_fences[f], ns[1], ns[0], ns[2],
-			ARRAY_SIZE(ns));
+		n = f == 2 ? CBB_SRCU_ROUNDS : CBB_PARENT_ROUNDS;
+		sort(ns[f], n, sizeof(ns[f][0]), cbb_cmp, NULL);
+		pr_info("child_barrier_bench: unregister %d parents %s median %llu min %llu max %llu ns (%d rounds)\n",
+			CBB_PARENTS, cbb_fences[f], ns[f][n / 2], ns[f][0],
+			ns[f][n - 1], n);
 	}
 	kvfree(p);
 }
