@@ -78,14 +78,20 @@ bool child_barrier_arm(struct child_barrier *b)
 {
 	long dead = CHILD_BARRIER_DEAD_BIAS;
 
-	if (WARN_ON_ONCE(!test_bit(CHILD_BARRIER_DRAINED, &b->state)))
+	if (WARN_ON_ONCE(!test_bit(CHILD_BARRIER_DRAINED, &b->state) ||
+			 atomic_long_read(&b->count) != dead))
 		return false;
 	WRITE_ONCE(b->state, 0);
 	/*
 	 * Release: a drain that finds @count live finds @state clear.  A
 	 * begin sees either the bias and fails, or 0 and succeeds.
 	 */
-	return !WARN_ON_ONCE(!atomic_long_try_cmpxchg_release(&b->count, &dead, 0));
+	if (atomic_long_try_cmpxchg_release(&b->count, &dead, 0))
+		return true;
+	/* Misuse: something changed @count meanwhile.  Stay dead, drained. */
+	WRITE_ONCE(b->state, BIT(CHILD_BARRIER_DRAINED));
+	WARN_ON_ONCE(1);
+	return false;
 }
 EXPORT_SYMBOL_GPL(child_barrier_arm);
 
@@ -138,13 +144,15 @@ static bool child_op_held(struct child_barrier *b)
  *
  * Everything the op did before end_child_op() is visible to the teardown
  * run by drain_and_unregister(): the decrement is fully ordered and pairs
- * with the drain's acquire read of the counter.  After it returns the
+ * with the drain's cmpxchg of the counter, or with its acquire reads if
+ * the drain found the op inside.  After it returns the
  * caller must not touch the parent: its drain may have finished.
  *
  * An end that lockdep does not see inside an op (an end without a begin, or
  * an op ended in another task without child_op_acquire()) warns once, and
  * still ends the op: lockdep only observes.  An end without a begin that
- * takes the count below zero warns too.
+ * takes the count below zero (or, once the drain has begun, below the
+ * bias) warns too.
  *
  * Context: Any context but NMI, in the task that began the op.
  */
@@ -157,17 +165,19 @@ void end_child_op(struct child_barrier *b)
 		rwsem_release(&b->dep_map, _RET_IP_);
 
 	/*
-	 * Fully ordered: releases the op's stores to the drain's
-	 * atomic_long_read_acquire() in child_barrier_idle(), and orders the
-	 * decrement before wake_up_var() looks for waiters, which pairs with
-	 * the drain's set_current_state() in wait_var_event().  Only the
-	 * returned value and the address of @b are used after it.
+	 * Fully ordered: releases the op's stores to the drain's cmpxchg, or
+	 * to its atomic_long_read_acquire() in child_barrier_idle(), and
+	 * orders the decrement before wake_up_var() looks for waiters, which
+	 * pairs with the drain's set_current_state() in wait_var_event().
+	 * Only the returned value and the address of @b are used after it.
 	 */
 	v = atomic_long_dec_return(&b->count);
 	if (v == CHILD_BARRIER_DEAD_BIAS)
 		wake_up_var(b);
 	else
-		WARN_ON_ONCE(v < 0 && v >= CHILD_BARRIER_DEAD_LIMIT);
+		/* Below zero while live, or below the bias once dead. */
+		WARN_ON_ONCE(v < CHILD_BARRIER_DEAD_BIAS ||
+			     (v < 0 && v >= CHILD_BARRIER_DEAD_LIMIT));
 }
 EXPORT_SYMBOL_GPL(end_child_op);
 
@@ -184,7 +194,7 @@ static bool child_barrier_idle(struct child_barrier *b)
 
 static bool child_barrier_drained(struct child_barrier *b)
 {
-	/* Acquire: pairs with the barrier before set_bit() in the drain. */
+	/* Acquire: pairs with the xchg() that sets DRAINED in the drain. */
 	return test_bit_acquire(CHILD_BARRIER_DRAINED, &b->state);
 }
 
@@ -248,13 +258,17 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
 				 void (*teardown)(void *arg), void *arg)
 {
+	unsigned long state;
 	long old;
 
 	might_sleep();
 
 	rwsem_acquire(&b->dep_map, subclass, 0, _RET_IP_);
 
-	/* Fully ordered: the bias is the drain's side of the race above. */
+	/*
+	 * Fully ordered: the bias is the drain's side of the race described
+	 * at the top of this file.
+	 */
 	old = atomic_long_read(&b->count);
 	do {
 		if (old < CHILD_BARRIER_DEAD_LIMIT)
@@ -279,27 +293,28 @@ void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
 	rwsem_release(&b->dep_map, _RET_IP_);
 
 	/*
-	 * Fully ordered (a test_and_set_bit() that sets the bit): releases
-	 * the teardown's stores to test_bit_acquire() in the drains waiting
-	 * below, and orders DRAINED before WAITING is read, as their
-	 * test_and_set_bit(WAITING) orders WAITING before DRAINED is read:
-	 * one of us sees the other.  It also orders the bit before
+	 * Fully ordered: releases the teardown's stores to test_bit_acquire()
+	 * in the drains waiting below, and orders DRAINED before
 	 * wake_up_var() looks for waiters, which pairs with
-	 * set_current_state() in their wait.  Only the first drain sets it.
+	 * set_current_state() in their wait.  WAITING and DRAINED share a
+	 * word that, while a drain runs, only read-modify-writes change: so
+	 * either this xchg() reads WAITING, or set_bit(WAITING) below comes
+	 * after it and that drain then reads DRAINED.  Only the first drain
+	 * gets here.
 	 */
-	WARN_ON_ONCE(test_and_set_bit(CHILD_BARRIER_DRAINED, &b->state));
-	if (test_bit(CHILD_BARRIER_WAITING, &b->state))
+	state = xchg(&b->state, BIT(CHILD_BARRIER_DRAINED));
+	WARN_ON_ONCE(state & BIT(CHILD_BARRIER_DRAINED));
+	if (state & BIT(CHILD_BARRIER_WAITING))
 		wake_up_var(&b->state);
 	return;
 
 second:
 	/*
 	 * Another drain is first, or the barrier starts dead: wait for it.
-	 * WAITING before DRAINED is read: pairs with test_and_set_bit(DRAINED)
-	 * above.  If WAITING is set already, another drain set it, and the
-	 * word read here is no older than the one that showed its bit.
+	 * Either the xchg() above reads WAITING, or the read of DRAINED
+	 * below sees it: the same word, read after this write.
 	 */
-	test_and_set_bit(CHILD_BARRIER_WAITING, &b->state);
+	set_bit(CHILD_BARRIER_WAITING, &b->state);
 	if (!child_barrier_drained(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, false, _RET_IP_);

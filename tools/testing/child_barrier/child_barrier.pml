@@ -317,14 +317,19 @@ proctype drain(byte d)
 	}
 
 #ifndef MUTANT_TEST_WAITING_FIRST
-	/* test_and_set_bit(CHILD_BARRIER_DRAINED), fully ordered */
-	drained = true;
-	/* if (test_bit(CHILD_BARRIER_WAITING)) */
+	/* state = xchg(&b->state, BIT(CHILD_BARRIER_DRAINED)) */
+	d_step {
+		ok = waiting;
+		waiting = false;
+		drained = true
+	}
+	/* if (state & BIT(CHILD_BARRIER_WAITING)) */
 	if
-	:: waiting ->
+	:: ok ->
 		wake_up_var(VAR_STATE)	/* wake_up_var(&b->state) */
 	:: else
 	fi;
+	ok = false;
 #else
 	/* WAITING tested before DRAINED is set. */
 	ok = waiting;
@@ -342,7 +347,7 @@ second:
 	/* Another drain is first: wait until it is done. */
 	old = 0;
 #ifndef MUTANT_SKIP_WAITING
-	/* test_and_set_bit(CHILD_BARRIER_WAITING), fully ordered */
+	/* set_bit(CHILD_BARRIER_WAITING): a read-modify-write of the word */
 	waiting = true;
 #endif
 	/* if (!child_barrier_drained(b)) child_barrier_wait(b, false, ...) */
