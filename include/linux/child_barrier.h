@@ -63,7 +63,7 @@ struct child_barrier {
 #define CHILD_BARRIER_DEAD_BIAS		(LONG_MIN / 2)
 #define CHILD_BARRIER_DEAD_LIMIT	(LONG_MIN / 4)
 
-/* Bits in @state, each set once per life of the barrier. */
+/* Bits in @state; DRAINED is set once per life of the barrier. */
 enum {
 	CHILD_BARRIER_WAITING,		/* a second drain waits for the first */
 	CHILD_BARRIER_DRAINED,		/* the first drain's teardown has run */
