@@ -4,7 +4,7 @@
 # project's KUnit suites on UML; `make check` runs every test and check.
 # See README.md.
 
-.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin bench sizes races series backport refresh clean distclean
+.PHONY: all deps prepare kunit kunit-x86_64 kcsan static check mutants spin litmus bench sizes races series backport refresh clean distclean
 
 all: prepare
 	@scripts/kunit um
@@ -44,6 +44,11 @@ mutants: prepare
 # Model-check the protocol with Spin, and the model's mutants.
 spin: deps
 	@scripts/spin-model
+
+# The library's ordering claims as litmus tests, and their mutants, with
+# herd7 and the kernel's own memory model (tools/memory-model).
+litmus: deps
+	@scripts/litmus
 
 # Benchmarks: a table of read-side and drain-side costs against the peers.
 bench: prepare
