@@ -32,7 +32,7 @@ CONVERSIONS="0003 0004 0025 0026 0027 0028"
 # vfio_create_group()'s error path,
 # iio-trig-sysfs's module reference, scsi_debug's add_host, PTP's virtual
 # clocks, netdevsim's module exit and ports.
-FIXES="0011 0013 0016 0017 0018 0019 0021 0022 0023 0024"
+FIXES="0011 0013 0016 0017 0018 0019 0021 0022 0023 0024 0030"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
