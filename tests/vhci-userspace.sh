@@ -320,7 +320,27 @@ if fail_setup; then
 			wait_free 8 && no_threads || at=1
 			return $at
 		}
-		not_attached() { all_free; }
+		# A failed attach leaves nothing behind: both status tables
+		# read as they did before the walk, no port thread is left,
+		# and the socket it looked up is not kept (a reference kept
+		# keeps the connection to the sink established).
+		cat $D0/status $D0/status.1 > /tmp/st.before
+		released() {
+			rw=50
+			while netstat -tn 2> /dev/null | grep -q ":$PORTNO .*ESTABLISHED"; do
+				[ $rw -gt 0 ] || { echo "  the connection to port $PORTNO is still established"; return 1; }
+				rw=$((rw - 1))
+				usleep 100000
+			done
+		}
+		not_attached() {
+			cat $D0/status $D0/status.1 > /tmp/st.now 2>&1
+			if ! cmp -s /tmp/st.before /tmp/st.now; then
+				grep -vxFf /tmp/st.before /tmp/st.now | sed 's/^/  now: /'
+				return 1
+			fi
+			all_free && released
+		}
 		fail_walk attach f_attach attached not_attached
 		check "attach after the failures" sock_expect_ok "8 9 1 5" $D0/attach
 		check "detach after the failures" expect_ok 8 $D0/detach
