@@ -32,7 +32,7 @@ CONVERSIONS="0003 0004 0025 0026 0027 0028"
 # vfio_create_group()'s error path,
 # iio-trig-sysfs's module reference, scsi_debug's add_host, PTP's virtual
 # clocks, netdevsim's module exit and ports.
-FIXES="0011 0013 0016 0017 0018 0019 0021 0022 0023 0024 0030"
+FIXES="0011 0013 0016 0017 0018 0019 0021 0022 0023 0024 0029 0030"
 # Directories whose files the project adds at their kernel paths.
 OVERLAY_DIRS="include lib drivers Documentation kernel samples"
 
@@ -145,11 +145,14 @@ SERIES=$top/series/series
 SERIES_GIT=$BUILD/series-git
 SERIES_OUT=$BUILD/series
 
-# series_lines: the lines of series/series less comments and blank lines,
-# continued lines joined, blanks squeezed.
+# series_lines: the entries of series/series: its lines less comments,
+# blank lines and the section lines ("series NAME...", "needs NAME..."),
+# continued lines joined, blanks squeezed.  With SERIES_SECTIONS=1, the
+# section lines too.
 series_lines() {
-	awk '
+	awk -v sections="${SERIES_SECTIONS:-0}" '
 	/^[[:space:]]*#/ { next }
+	!sections && /^(series|needs)([[:space:]]|$)/ { next }
 	{ line = line " " $0 }
 	/\\[[:space:]]*$/ { sub(/\\[[:space:]]*$/, "", line); next }
 	{
