@@ -25,9 +25,25 @@
  *
  * For lockdep an op is a read trylock of @dep_map (a begin never blocks, as
  * kernfs active references), and the drain is a write lock held across the
- * wait and the teardown.  So a drain from inside an op, or an op that takes
- * a lock the drain holds, is reported just as for an rwsem.  Lockdep only
- * observes: what begin, end and drain do does not depend on it.
+ * wait and the teardown.  So an op that takes a lock the drain holds is
+ * reported just as for an rwsem.  Lockdep only observes: what begin, end,
+ * drain and set-up do does not depend on it.
+ *
+ * Misuse warns once (per check, per boot) and changes nothing the barrier
+ * does; a drain that can never finish is reported as any stuck drain is
+ * (see child_barrier_wait()):
+ *
+ * - an end below zero while live, or below the bias once dead: an end
+ *   without a begin, or the end of an op that a second set-up forgot;
+ *   with lockdep, any end outside an op;
+ * - a second drain that finds the barrier armed or set up again under it
+ *   (the contract of child_barrier_arm() broken) returns, as the first
+ *   drain's teardown has run, instead of sleeping for a wake-up that the
+ *   arm took away;
+ * - with lockdep, a drain from inside an op or the teardown of the same
+ *   barrier (it waits for ever: only lockdep knows which task is inside an
+ *   op), and a set-up, from the call site that set the barrier up, of a
+ *   barrier that ops or a drain still use.
  */
 
 #include <linux/bitops.h>
@@ -43,6 +59,33 @@
 /* How long a drain waits before it says once what it waits for. */
 #define CHILD_BARRIER_REPORT_SECS	10
 
+/*
+ * Is @b, about to be set up with lockdep class @key, still in use: ops in
+ * flight, or a drain that has not finished?  Only lockdep's key tells a
+ * barrier set up before (at the same call site) from memory never set up,
+ * whose old contents mean nothing.  Not under KMSAN, which would report
+ * the read of memory never set up.  A count that an earlier misuse took
+ * below zero or below the bias was reported then, and is not again.
+ */
+static bool child_barrier_in_use(struct child_barrier *b,
+				 struct lock_class_key *key)
+{
+#if defined(CONFIG_DEBUG_LOCK_ALLOC) && !defined(CONFIG_KMSAN)
+	long v;
+
+	if (READ_ONCE(b->dep_map.key) != key)
+		return false;
+	v = atomic_long_read(&b->count);
+	if (v >= CHILD_BARRIER_DEAD_LIMIT)
+		return v > 0;
+	return v > CHILD_BARRIER_DEAD_BIAS ||
+	       (v == CHILD_BARRIER_DEAD_BIAS &&
+		!test_bit(CHILD_BARRIER_DRAINED, &b->state));
+#else
+	return false;
+#endif
+}
+
 /**
  * __child_barrier_init() - set up a child barrier; use child_barrier_init()
  * @b: the barrier
@@ -55,6 +98,13 @@
 void __child_barrier_init(struct child_barrier *b, bool dead, const char *name,
 			  struct lock_class_key *key)
 {
+	/*
+	 * Misuse: set up again while in use.  The ops in flight are lost to
+	 * the count, and the end of each takes it below zero.
+	 */
+	WARN_ONCE(child_barrier_in_use(b, key),
+		  "child_barrier: %s set up again while ops or a drain use it\n",
+		  name);
 	atomic_long_set(&b->count, dead ? CHILD_BARRIER_DEAD_BIAS : 0);
 	b->state = dead ? BIT(CHILD_BARRIER_DRAINED) : 0;
 	lockdep_init_map_wait(&b->dep_map, name, key, 0, LD_WAIT_SLEEP);
@@ -68,6 +118,10 @@ EXPORT_SYMBOL_GPL(__child_barrier_init);
  * For a parent that is ready for ops again (e.g. at probe).  A
  * begin_child_op() that runs at the same time either fails, as on the dead
  * barrier, or succeeds on the live one; it never sees anything in between.
+ *
+ * A drain still waiting behind the first one (woken, but not yet back)
+ * when the barrier is armed cannot be seen here: that drain warns, and
+ * returns, as the teardown it waited for has run.
  *
  * Context: Any context.  No drain may be running on @b, and none may start
  * until this has returned.
@@ -138,6 +192,19 @@ static bool child_op_held(struct child_barrier *b)
 #endif
 }
 
+/*
+ * Does lockdep know that the current task is inside an op or the teardown
+ * of @b?  Without lockdep nothing records which tasks are inside an op.
+ */
+static bool child_barrier_held_here(struct child_barrier *b)
+{
+#ifdef CONFIG_LOCKDEP
+	return debug_locks && lockdep_is_held(b) == LOCK_STATE_HELD;
+#else
+	return false;
+#endif
+}
+
 /**
  * end_child_op() - leave an op begun by begin_child_op()
  * @b: the parent's barrier
@@ -174,28 +241,48 @@ void end_child_op(struct child_barrier *b)
 	v = atomic_long_dec_return(&b->count);
 	if (v == CHILD_BARRIER_DEAD_BIAS)
 		wake_up_var(b);
+	else if (v < 0 && v >= CHILD_BARRIER_DEAD_LIMIT)
+		/* Below zero while live. */
+		WARN_ONCE(1, "child_barrier: %s() with no op in flight\n",
+			  __func__);
 	else
-		/* Below zero while live, or below the bias once dead. */
-		WARN_ON_ONCE(v < CHILD_BARRIER_DEAD_BIAS ||
-			     (v < 0 && v >= CHILD_BARRIER_DEAD_LIMIT));
+		/* Below the bias once dead. */
+		WARN_ONCE(v < CHILD_BARRIER_DEAD_BIAS,
+			  "child_barrier: %s() with no op in flight, after the drain began\n",
+			  __func__);
 }
 EXPORT_SYMBOL_GPL(end_child_op);
 
 /* No op in flight, once the drain has added the bias. */
 static bool child_barrier_idle(struct child_barrier *b)
 {
-	/* Acquire: pairs with the fully ordered decrement in end_child_op(). */
-	long v = atomic_long_read_acquire(&b->count);
-
-	/* Below the bias only if some end_child_op() had no begin. */
-	WARN_ON_ONCE(v < CHILD_BARRIER_DEAD_BIAS);
-	return v <= CHILD_BARRIER_DEAD_BIAS;
+	/*
+	 * Acquire: pairs with the fully ordered decrement in end_child_op().
+	 * Below the bias only after an end without a begin, which
+	 * end_child_op() reported: the drain does not wait for it.
+	 */
+	return atomic_long_read_acquire(&b->count) <= CHILD_BARRIER_DEAD_BIAS;
 }
 
 static bool child_barrier_drained(struct child_barrier *b)
 {
 	/* Acquire: pairs with the xchg() that sets DRAINED in the drain. */
 	return test_bit_acquire(CHILD_BARRIER_DRAINED, &b->state);
+}
+
+/*
+ * Is a second drain done waiting?  Once DRAINED is set; or, on misuse, once
+ * the barrier was armed or set up again under it: WAITING, which this drain
+ * set, and DRAINED are both clear (only the first drain's xchg() clears
+ * WAITING, and it sets DRAINED), or the count this drain found dead is
+ * live.  Arming requires DRAINED: the first drain's teardown has run, and
+ * the drain returns rather than wait for a wake-up that nobody will send.
+ */
+static bool child_barrier_second_done(struct child_barrier *b)
+{
+	return child_barrier_drained(b) ||
+	       !(READ_ONCE(b->state) & BIT(CHILD_BARRIER_WAITING)) ||
+	       !child_barrier_is_dead(b);
 }
 
 /*
@@ -211,7 +298,7 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
 	void *var = first ? (void *)b : (void *)&b->state;
 
 #define child_barrier_done() \
-	(first ? child_barrier_idle(b) : child_barrier_drained(b))
+	(first ? child_barrier_idle(b) : child_barrier_second_done(b))
 	if (wait_var_event_timeout(var, child_barrier_done(),
 				   CHILD_BARRIER_REPORT_SECS * HZ))
 		return;
@@ -241,9 +328,10 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
  * A second or concurrent call runs nothing, and returns only once the first
  * call's teardown has finished; on a barrier that starts dead and was never
  * armed it returns at once.  @b must stay valid, and must not be set up or
- * armed again, until every call has returned.  Call it from outside any op
- * of @b: an op that drains its own barrier never sees its wait end (lockdep
- * reports it).
+ * armed again, until every call has returned (a call still waiting then
+ * warns and returns).  Call it from outside any op
+ * of @b: an op that drains its own barrier never sees its wait end.  With
+ * lockdep, it warns; without, only the report below shows it.
  *
  * A teardown may drain other barriers, e.g. of children that are parents
  * themselves.  Barriers set up at the same call site share a lockdep class:
@@ -259,11 +347,20 @@ void drain_and_unregister_nested(struct child_barrier *b, unsigned int subclass,
 				 void (*teardown)(void *arg), void *arg)
 {
 	unsigned long state;
+	bool inside;
 	long old;
 
 	might_sleep();
 
-	rwsem_acquire(&b->dep_map, subclass, 0, _RET_IP_);
+	/*
+	 * Misuse: from inside an op or the teardown of @b, the drain waits for
+	 * its own caller, for ever.  It still does: lockdep only observes.  It
+	 * is told of a trylock, which it does not check, so that it does not
+	 * report the deadlock a second time and turn itself off.
+	 */
+	inside = child_barrier_held_here(b);
+	WARN_ONCE(inside, "child_barrier: drain from inside an op or the teardown of the barrier\n");
+	rwsem_acquire(&b->dep_map, subclass, inside, _RET_IP_);
 
 	/*
 	 * Fully ordered: the bias is the drain's side of the race described
@@ -318,6 +415,9 @@ second:
 	if (!child_barrier_drained(b)) {
 		lock_contended(&b->dep_map, _RET_IP_);
 		child_barrier_wait(b, false, _RET_IP_);
+		/* Misuse: see child_barrier_second_done(). */
+		WARN_ONCE(!child_barrier_drained(b),
+			  "child_barrier: armed or set up again while a drain waited\n");
 	}
 	lock_acquired(&b->dep_map, _RET_IP_);
 	rwsem_release(&b->dep_map, _RET_IP_);

@@ -80,6 +80,10 @@ void __child_barrier_init(struct child_barrier *b, bool dead, const char *name,
  * once drain_and_unregister() has returned, for a parent that registers again.
  * Nothing is allocated: there is nothing to destroy.
  *
+ * Set up again while ops are in flight, it loses them: the end of each
+ * warns (the count goes below zero).  With lockdep, the set-up itself warns
+ * when it comes from the call site that set @b up before.
+ *
  * Context: Any context.  No op and no drain may be running on @b.
  */
 #define child_barrier_init(b)						\

@@ -8,6 +8,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/bitops.h>
 #include <linux/child_barrier.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
@@ -16,6 +17,7 @@
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
+#include <linux/preempt.h>
 #include <linux/random.h>
 #include <linux/rwsem.h>
 #include <linux/slab.h>
@@ -35,6 +37,9 @@ struct cb_ctx;
 
 struct cb_op {
 	struct cb_ctx *ctx;
+	/* If set, the op's thread suppresses and counts its own WARNINGs. */
+	struct kunit *test;
+	struct kunit_suppressed_warning *warnings;
 	struct completion entered;
 	struct completion release;
 	struct completion done;
@@ -56,6 +61,15 @@ struct cb_drain {
 	struct cb_ctx *ctx;
 	struct completion started;
 	struct completion done;
+	/* If set, the drain's thread suppresses and counts its own WARNINGs. */
+	struct kunit *test;
+	struct kunit_suppressed_warning *warnings;
+	/* The CPU to drain on; -1: any. */
+	int cpu;
+	/* Arm the barrier once the drain has returned. */
+	bool arm;
+	bool armed;
+	bool pin_failed;
 	int runs_seen;
 	bool finished_seen;
 };
@@ -72,6 +86,8 @@ struct cb_ctx {
 	struct completion teardown_entered;
 	struct completion teardown_gate;
 	bool gate_timed_out;
+	/* If set, the teardown returns with preemption off (see arm_under_drain). */
+	bool teardown_nopreempt;
 	bool teardown_finished;
 	bool teardown_saw_dead;
 	int teardown_held;
@@ -117,6 +133,9 @@ static void cb_teardown(void *arg)
 			ctx->gate_timed_out = true;
 	}
 	WRITE_ONCE(ctx->teardown_finished, true);
+	/* Back on in cb_drain_thread(), once the barrier is armed. */
+	if (ctx->teardown_nopreempt)
+		preempt_disable();
 }
 
 static struct cb_ctx *cb_ctx_alloc(struct kunit *test)
@@ -136,6 +155,8 @@ static int cb_op_thread(void *data)
 	struct cb_op *op = data;
 	struct child_barrier *b = &op->ctx->b;
 
+	if (op->test)
+		op->warnings = kunit_start_suppress_warning(op->test);
 	if (op->cpu >= 0 && !cb_pin(op->cpu))
 		op->pin_failed = true;
 	WRITE_ONCE(op->began, begin_child_op(b));
@@ -161,10 +182,19 @@ static int cb_drain_thread(void *data)
 {
 	struct cb_drain *d = data;
 
+	if (d->test)
+		d->warnings = kunit_start_suppress_warning(d->test);
+	if (d->cpu >= 0 && !cb_pin(d->cpu))
+		d->pin_failed = true;
 	complete(&d->started);
 	drain_and_unregister(&d->ctx->b, cb_teardown, d->ctx);
 	d->runs_seen = atomic_read(&d->ctx->teardown_runs);
 	d->finished_seen = READ_ONCE(d->ctx->teardown_finished);
+	if (d->arm) {
+		d->armed = child_barrier_arm(&d->ctx->b);
+		if (d->ctx->teardown_nopreempt)
+			preempt_enable();
+	}
 	complete_all(&d->done);
 	return 0;
 }
@@ -224,7 +254,14 @@ static bool cb_two_cpus(int *c0, int *c1)
 	return *c1 < nr_cpu_ids;
 }
 
-static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
+/*
+ * Start a drain thread on @cpu (-1: any) and wait until the barrier is
+ * dead.  With @suppress, the thread counts its WARNINGs in @d->warnings;
+ * with @arm, it arms the barrier once its drain has returned.
+ */
+static struct cb_drain *cb_start_drain_on(struct kunit *test,
+					  struct cb_ctx *ctx, int cpu,
+					  bool suppress, bool arm)
 {
 	struct cb_drain *d = &ctx->drains[ctx->nr_drains];
 	unsigned long deadline = jiffies + CB_WAIT;
@@ -232,6 +269,12 @@ static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
 
 	KUNIT_ASSERT_LT(test, ctx->nr_drains, ARRAY_SIZE(ctx->drains));
 	d->ctx = ctx;
+	d->cpu = cpu;
+	d->test = suppress ? test : NULL;
+	d->warnings = NULL;
+	d->arm = arm;
+	d->armed = false;
+	d->pin_failed = false;
 	init_completion(&d->started);
 	init_completion(&d->done);
 	t = kthread_run(cb_drain_thread, d, "cb_drain/%u", ctx->nr_drains);
@@ -242,7 +285,13 @@ static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
 	while (!child_barrier_is_dead(&ctx->b) && time_before(jiffies, deadline))
 		usleep_range(500, 1000);
 	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_FALSE_MSG(test, d->pin_failed, "could not pin to CPU %d", cpu);
 	return d;
+}
+
+static struct cb_drain *cb_start_drain(struct kunit *test, struct cb_ctx *ctx)
+{
+	return cb_start_drain_on(test, ctx, -1, false, false);
 }
 
 /* Drain in a helper thread; true if it returned in time. */
@@ -467,6 +516,213 @@ static void child_barrier_test_end_elsewhere(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
 	cb_drain(test, ctx);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_expect_dead(test, ctx);
+	cb_finish(test, ctx);
+}
+
+/*
+ * Misuse: an end with no begin.  While the barrier is live, it takes the
+ * count below zero; once the drain has begun, below the bias.  Each warns
+ * once (the WARNINGs are expected: suppressed and counted).  Lockdep is
+ * told that this task is inside an op, so that only the count sees the
+ * misuse, as without lockdep (end_elsewhere shows what lockdep sees).
+ * Nothing hangs: the count is off by one, and the drain does not wait
+ * for the op that never was.
+ */
+static void child_barrier_test_end_without_begin(struct kunit *test)
+{
+	struct cb_ctx *ctx;
+
+	if (!IS_ENABLED(CONFIG_BUG))
+		kunit_skip(test, "needs CONFIG_BUG to count the WARNINGs");
+	ctx = cb_ctx_alloc(test);
+	kunit_warning_suppress(test) {
+		child_op_acquire(&ctx->b);
+		end_child_op(&ctx->b);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), -1);
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_TRUE(test, cb_drain(test, ctx));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_expect_dead(test, ctx);
+
+	kunit_warning_suppress(test) {
+		child_op_acquire(&ctx->b);
+		end_child_op(&ctx->b);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, 1);
+	}
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), -2);
+	/* A second drain still returns, and runs nothing. */
+	KUNIT_EXPECT_TRUE(test, cb_drain(test, ctx));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_expect_dead(test, ctx);
+	cb_finish(test, ctx);
+}
+
+/* One call site, as a probe that sets its parent's barrier up each time. */
+static void cb_setup(struct child_barrier *b)
+{
+	child_barrier_init(b);
+}
+
+/*
+ * Misuse: the barrier set up again, at the call site that set it up, while
+ * an op is in flight.  With lockdep (its class key tells a barrier set up
+ * before from memory never set up), the set-up warns once.  It still
+ * resets the count: the op is lost to it, and its end takes the count
+ * below zero, which warns too.  That WARNING is counted by the op's
+ * thread, not checked here: end_without_begin may have used it up (on
+ * architectures without GENERIC_BUG a suppressed WARN_ONCE() is used up).
+ * Nothing hangs: the drain afterwards returns.
+ */
+static void child_barrier_test_reinit_in_use(struct kunit *test)
+{
+	bool lockdep = IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC) &&
+		       !IS_ENABLED(CONFIG_KMSAN);
+	struct cb_ctx *ctx;
+	struct cb_op *op;
+
+	if (!IS_ENABLED(CONFIG_BUG))
+		kunit_skip(test, "needs CONFIG_BUG to count the WARNING");
+	ctx = cb_ctx_alloc(test);
+	cb_setup(&ctx->b);
+	ctx->ops[ctx->nr_ops].test = test;
+	op = cb_start_op(test, ctx, true, 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 1);
+	kunit_warning_suppress(test) {
+		cb_setup(&ctx->b);
+		KUNIT_EXPECT_SUPPRESSED_WARNING_COUNT(test, lockdep ? 1 : 0);
+	}
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 0);
+	cb_end_op(test, op);
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), -1);
+	KUNIT_EXPECT_LE(test, kunit_suppressed_warning_count(op->warnings), 1);
+	KUNIT_EXPECT_TRUE(test, cb_drain(test, ctx));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_expect_dead(test, ctx);
+	cb_finish(test, ctx);
+}
+
+/*
+ * Begin an op, then drain the barrier from inside it.  The test ends the
+ * op for this task (as a handed-over op); lockdep is then told that this
+ * task no longer holds it.
+ */
+static int cb_inside_thread(void *data)
+{
+	struct cb_op *op = data;
+	struct cb_ctx *ctx = op->ctx;
+
+	op->warnings = kunit_start_suppress_warning(op->test);
+	WRITE_ONCE(op->began, begin_child_op(&ctx->b));
+	complete(&op->entered);
+	if (op->began) {
+		drain_and_unregister(&ctx->b, cb_teardown, ctx);
+		child_op_release(&ctx->b);
+	}
+	complete_all(&op->done);
+	return 0;
+}
+
+/*
+ * Misuse: a drain from inside an op of the same barrier waits for its own
+ * caller.  Only lockdep knows which task is inside an op: with it, the
+ * drain warns once (and lockdep does not report the deadlock again, nor
+ * turn itself off); without it, only the drain's report after 10 s and the
+ * hung task detector show it.  Either way the drain waits, as it must,
+ * until the op ends: here the test ends it, and the drain finishes.
+ */
+static void child_barrier_test_drain_inside_op(struct kunit *test)
+{
+	bool lockdep = IS_ENABLED(CONFIG_LOCKDEP) && debug_locks;
+	unsigned long deadline = jiffies + CB_WAIT;
+	struct cb_ctx *ctx;
+	struct cb_op *op;
+	struct task_struct *t;
+
+	if (!IS_ENABLED(CONFIG_BUG))
+		kunit_skip(test, "needs CONFIG_BUG to count the WARNING");
+	ctx = cb_ctx_alloc(test);
+	op = &ctx->ops[ctx->nr_ops];
+	op->ctx = ctx;
+	op->test = test;
+	init_completion(&op->entered);
+	init_completion(&op->release);
+	init_completion(&op->done);
+	t = kthread_run(cb_inside_thread, op, "cb_inside/%u", ctx->nr_ops);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	WRITE_ONCE(ctx->nr_ops, ctx->nr_ops + 1);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&op->entered, CB_WAIT), 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	while (!child_barrier_is_dead(&ctx->b) && time_before(jiffies, deadline))
+		usleep_range(500, 1000);
+	msleep(CB_SETTLE_MS);
+	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&op->done),
+			       "a drain from inside an op returned with the op in flight");
+	KUNIT_EXPECT_EQ(test, cb_in_flight(&ctx->b), 1);
+	KUNIT_EXPECT_EQ(test, kunit_suppressed_warning_count(op->warnings),
+			lockdep ? 1 : 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 0);
+
+	child_op_acquire(&ctx->b);
+	end_child_op(&ctx->b);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&op->done, CB_WAIT), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 1);
+	cb_expect_dead(test, ctx);
+	cb_finish(test, ctx);
+}
+
+/*
+ * Misuse: the barrier armed while a second drain still waits, woken by the
+ * first drain but not yet back.  Arm cannot see that drain: the drain sees
+ * the barrier armed under it, warns once and returns (the teardown it
+ * waited for has run) instead of sleeping for ever.  Both drains run on
+ * one CPU, and the first keeps preemption off from the end of its teardown
+ * until it has armed the barrier: the second cannot run in between.
+ */
+static void child_barrier_test_arm_under_drain(struct kunit *test)
+{
+	int cpu = cpumask_first(cpu_online_mask);
+	unsigned long deadline;
+	struct cb_drain *d1, *d2;
+	struct cb_ctx *ctx;
+	struct cb_op *op;
+
+	if (!IS_ENABLED(CONFIG_BUG))
+		kunit_skip(test, "needs CONFIG_BUG to count the WARNING");
+	ctx = cb_ctx_alloc(test);
+	op = cb_start_op(test, ctx, true, 0);
+	KUNIT_ASSERT_TRUE(test, op->began);
+	ctx->teardown_nopreempt = true;
+	d1 = cb_start_drain_on(test, ctx, cpu, false, true);
+	d2 = cb_start_drain_on(test, ctx, cpu, true, false);
+	/* The second drain waits once it has set WAITING. */
+	deadline = jiffies + CB_WAIT;
+	while (!test_bit(CHILD_BARRIER_WAITING, &ctx->b.state) &&
+	       time_before(jiffies, deadline))
+		usleep_range(500, 1000);
+	KUNIT_EXPECT_TRUE(test, test_bit(CHILD_BARRIER_WAITING, &ctx->b.state));
+	msleep(CB_SETTLE_MS);
+	KUNIT_EXPECT_FALSE(test, completion_done(&d1->done));
+	KUNIT_EXPECT_FALSE(test, completion_done(&d2->done));
+
+	cb_end_op(test, op);
+	KUNIT_EXPECT_NE(test, wait_for_completion_timeout(&d1->done, CB_WAIT), 0);
+	KUNIT_EXPECT_TRUE(test, d1->armed);
+	KUNIT_EXPECT_NE_MSG(test, wait_for_completion_timeout(&d2->done, CB_WAIT), 0,
+			    "the second drain did not return after the arm");
+	KUNIT_EXPECT_EQ(test, kunit_suppressed_warning_count(d2->warnings), 1);
+	KUNIT_EXPECT_EQ(test, d2->runs_seen, 1);
+	KUNIT_EXPECT_TRUE(test, d2->finished_seen);
+
+	/* Armed: live, and it drains again. */
+	ctx->teardown_nopreempt = false;
+	KUNIT_EXPECT_FALSE(test, child_barrier_is_dead(&ctx->b));
+	KUNIT_EXPECT_TRUE(test, cb_drain(test, ctx));
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_runs), 2);
 	cb_expect_dead(test, ctx);
 	cb_finish(test, ctx);
 }
@@ -1030,6 +1286,11 @@ static struct kunit_case child_barrier_test_cases[] = {
 	KUNIT_CASE(child_barrier_test_held),
 	KUNIT_CASE(child_barrier_test_class),
 	KUNIT_CASE(child_barrier_test_end_elsewhere),
+	/* Before reinit_in_use, whose op ends below zero too. */
+	KUNIT_CASE(child_barrier_test_end_without_begin),
+	KUNIT_CASE(child_barrier_test_reinit_in_use),
+	KUNIT_CASE(child_barrier_test_drain_inside_op),
+	KUNIT_CASE(child_barrier_test_arm_under_drain),
 	KUNIT_CASE(child_barrier_test_start_dead),
 	KUNIT_CASE(child_barrier_test_arm_vs_begin),
 	KUNIT_CASE(child_barrier_test_nested),
