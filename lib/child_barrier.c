@@ -29,9 +29,9 @@
  * reported just as for an rwsem.  Lockdep only observes: what begin, end,
  * drain and set-up do does not depend on it.
  *
- * Misuse warns once (per check, per boot) and changes nothing the barrier
- * does; a drain that can never finish is reported as any stuck drain is
- * (see child_barrier_wait()):
+ * Misuse that the barrier can see warns, once per check and boot; a drain
+ * that can never finish is reported as any stuck drain is (see
+ * child_barrier_wait()):
  *
  * - an end below zero while live, or below the bias once dead: an end
  *   without a begin, or the end of an op that a second set-up forgot;
@@ -329,9 +329,9 @@ static void child_barrier_wait(struct child_barrier *b, bool first,
  * call's teardown has finished; on a barrier that starts dead and was never
  * armed it returns at once.  @b must stay valid, and must not be set up or
  * armed again, until every call has returned (a call still waiting then
- * warns and returns).  Call it from outside any op
- * of @b: an op that drains its own barrier never sees its wait end.  With
- * lockdep, it warns; without, only the report below shows it.
+ * warns and returns).  Call it from outside any op of @b: an op that
+ * drains its own barrier never sees its wait end.  With lockdep, it warns;
+ * without, only the report below shows it.
  *
  * A teardown may drain other barriers, e.g. of children that are parents
  * themselves.  Barriers set up at the same call site share a lockdep class:
