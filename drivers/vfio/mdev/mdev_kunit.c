@@ -8,14 +8,14 @@
  * remove callbacks can be held on a gate, which opens each race window on
  * purpose.
  * Helper kthreads only record what they saw; every check runs in the test
- * thread.  Every wait is bounded.  If a helper does not finish in time, its
- * context and the parent are leaked on purpose, so that it never touches
- * freed memory.
+ * thread, and a case whose window shows fails there, not only through a
+ * report in a helper.  Every wait is bounded.  If a helper does not finish
+ * in time, or unregistration returns too early, the context and the parent
+ * are leaked on purpose, so that nothing touches freed memory.
  */
 
 #include <kunit/device.h>
 #include <kunit/test.h>
-#include <linux/child_barrier.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -26,6 +26,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/random.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/uuid.h>
@@ -94,6 +95,9 @@ struct mk_ctx {
 	struct mk_gate add_gate;
 	struct mk_gate probe_gate;
 	struct mk_gate remove_gate;
+	/* Holds the teardown's remove of @sentinel */
+	struct mk_gate teardown_gate;
+	struct mdev_device *sentinel;
 	atomic_t probes;
 	atomic_t removes;
 	atomic_t teardown_removes;
@@ -122,9 +126,16 @@ static void mk_gate_pass(struct mk_gate *g)
 		g->timed_out = true;
 }
 
+static struct mdev_driver mk_driver;
+
+/* The context of a child of a test parent; NULL for any other parent's. */
 static struct mk_ctx *mk_ctx_of(struct mdev_device *mdev)
 {
-	return container_of(mdev->type->parent, struct mk_parent, parent)->ctx;
+	struct mdev_parent *parent = mdev->type->parent;
+
+	if (parent->mdev_driver != &mk_driver)
+		return NULL;
+	return container_of(parent, struct mk_parent, parent)->ctx;
 }
 
 static int mk_probe(struct mdev_device *mdev)
@@ -143,10 +154,13 @@ static void mk_remove(struct mdev_device *mdev)
 {
 	struct mk_ctx *ctx = mk_ctx_of(mdev);
 
-	if (READ_ONCE(ctx->unreg_task) == current)
+	if (READ_ONCE(ctx->unreg_task) == current) {
 		atomic_inc(&ctx->teardown_removes);
-	else if (READ_ONCE(ctx->unreg_done))
+		if (mdev == READ_ONCE(ctx->sentinel))
+			mk_gate_pass(&ctx->teardown_gate);
+	} else if (READ_ONCE(ctx->unreg_done)) {
 		atomic_inc(&ctx->late_calls);
+	}
 	atomic_inc(&ctx->removes);
 	mk_gate_pass(&ctx->remove_gate);
 }
@@ -154,15 +168,20 @@ static void mk_remove(struct mdev_device *mdev)
 /*
  * BUS_NOTIFY_ADD_DEVICE comes inside device_add() before the child is linked
  * under its parent: a create held here is invisible to a walk of the
- * parent's children, which is the window of race 1.
+ * parent's children, which is the window of race 1.  The notifier sees every
+ * mdev on the bus; it acts on the test parents' children only.  The creator
+ * holds the child's parent registered meanwhile, so its driver can be read.
  */
 static int mk_bus_notify(struct notifier_block *nb, unsigned long action,
 			 void *data)
 {
-	struct device *dev = data;
+	struct mk_ctx *ctx;
 
-	if (action == BUS_NOTIFY_ADD_DEVICE)
-		mk_gate_pass(&mk_ctx_of(to_mdev_device(dev))->add_gate);
+	if (action != BUS_NOTIFY_ADD_DEVICE)
+		return NOTIFY_DONE;
+	ctx = mk_ctx_of(to_mdev_device(data));
+	if (ctx)
+		mk_gate_pass(&ctx->add_gate);
 	return NOTIFY_DONE;
 }
 
@@ -177,6 +196,16 @@ static struct mdev_driver mk_driver = {
 	.remove		= mk_remove,
 	.driver		= {
 		.name	= "mdev_kunit",
+		.owner	= THIS_MODULE,
+	},
+};
+
+/* Another parent's driver: the suite must leave its children alone. */
+static struct mdev_driver mk_other_driver = {
+	.device_api	= "vfio-pci",
+	.max_instances	= 1,
+	.driver		= {
+		.name	= "mdev_kunit_other",
 		.owner	= THIS_MODULE,
 	},
 };
@@ -196,7 +225,7 @@ static unsigned int mk_children(struct mk_ctx *ctx)
 	return n;
 }
 
-static struct mk_parent *mk_register(struct kunit *test, struct mk_ctx *ctx)
+static struct mk_parent *mk_alloc_parent(struct kunit *test, struct mk_ctx *ctx)
 {
 	struct mk_parent *p = kzalloc_obj(*p);
 	unsigned int i;
@@ -207,11 +236,33 @@ static struct mk_parent *mk_register(struct kunit *test, struct mk_ctx *ctx)
 		p->types[i].sysfs_name = i ? "b" : "a";
 		p->type_list[i] = &p->types[i];
 	}
+	return p;
+}
+
+static struct mk_parent *mk_register(struct kunit *test, struct mk_ctx *ctx)
+{
+	struct mk_parent *p = mk_alloc_parent(test, ctx);
+
 	ctx->p = p;
 	KUNIT_ASSERT_EQ(test, mdev_register_parent(&p->parent, ctx->dev, &mk_driver,
 						   p->type_list, MK_NR_TYPES), 0);
 	p->registered = true;
 	return p;
+}
+
+/*
+ * Whether the unregistration of @p has begun: it holds the parent's
+ * unreg_sem for writing or waits for it, so that a create or a remove
+ * fails now.  Tried the way they try it.
+ */
+static bool mk_unreg_started(struct mk_parent *p)
+{
+	struct rw_semaphore *sem = &p->parent.unreg_sem;
+
+	if (!down_read_trylock(sem))
+		return true;
+	up_read(sem);
+	return false;
 }
 
 static void mk_count(struct mk_ctx *ctx, int ret, atomic_t *ok, int busy)
@@ -230,21 +281,30 @@ static bool mk_go(struct mk_ctx *ctx)
 	return !READ_ONCE(ctx->stop) && time_before(jiffies, ctx->deadline);
 }
 
-/*
- * Matches the nth mdev child, counting from 0; @data points to a pointer to
- * n, which counts down.
- */
+/* Which mdev child device_find_child() matches: the nth but @except. */
+struct mk_nth {
+	unsigned int n;
+	struct mdev_device *except;
+};
+
+/* Matches the nth mdev child, counting from 0; @data points to a struct mk_nth * */
 static int mk_match_nth(struct device *dev, const void *data)
 {
-	unsigned int *skip = *(unsigned int * const *)data;
+	struct mk_nth *nth = *(struct mk_nth * const *)data;
 
-	return dev->bus == &mdev_bus_type && (*skip)-- == 0;
+	if (dev->bus != &mdev_bus_type ||
+	    (nth->except && dev == &nth->except->dev))
+		return 0;
+	return nth->n-- == 0;
 }
 
-/* Remove a random child, with a reference held on it meanwhile. */
+/* Remove a random child but the sentinel, with a reference held meanwhile. */
 static void mk_remove_one(struct mk_ctx *ctx)
 {
-	unsigned int skip = get_random_u32_below(4), *p = &skip;
+	struct mk_nth nth = {
+		.n = get_random_u32_below(4),
+		.except = READ_ONCE(ctx->sentinel),
+	}, *p = &nth;
 	struct device *dev;
 
 	dev = device_find_child(ctx->dev, &p, mk_match_nth);
@@ -344,17 +404,27 @@ static bool mk_wait(struct mk_job *job)
 	return wait_for_completion_timeout(&job->done, MK_WAIT);
 }
 
-/* Start unregistration and wait, bounded, until it has killed the barrier. */
+/*
+ * Whether the unregistration @job of the parent @p has begun: it fences the
+ * parent off, its teardown has removed a child, or it has returned.
+ */
+static bool mk_unreg_seen(struct mk_job *job, struct mk_parent *p)
+{
+	return completion_done(&job->done) ||
+	       atomic_read(&job->ctx->teardown_removes) || mk_unreg_started(p);
+}
+
+/* Start unregistration and wait, bounded, until it has begun. */
 static struct mk_job *mk_start_unregister(struct kunit *test)
 {
 	struct mk_ctx *ctx = test->priv;
-	struct child_barrier *b = &ctx->p->parent.barrier;
+	struct mk_parent *p = ctx->p;
 	unsigned long deadline = jiffies + MK_WAIT;
 	struct mk_job *job = mk_start(test, MK_UNREGISTER, NULL, NULL, 0);
 
-	while (!child_barrier_is_dead(b) && time_before(jiffies, deadline))
+	while (!mk_unreg_seen(job, p) && time_before(jiffies, deadline))
 		usleep_range(500, 1000);
-	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(b));
+	KUNIT_EXPECT_TRUE(test, mk_unreg_seen(job, p));
 	return job;
 }
 
@@ -380,6 +450,7 @@ static void mk_expect_clean(struct kunit *test, struct mk_ctx *ctx)
 	KUNIT_EXPECT_FALSE(test, ctx->add_gate.timed_out);
 	KUNIT_EXPECT_FALSE(test, ctx->probe_gate.timed_out);
 	KUNIT_EXPECT_FALSE(test, ctx->remove_gate.timed_out);
+	KUNIT_EXPECT_FALSE(test, ctx->teardown_gate.timed_out);
 	if (ctx->p)
 		KUNIT_EXPECT_EQ(test, atomic_read(&ctx->p->parent.available_instances),
 				MK_MAX_INSTANCES);
@@ -390,6 +461,10 @@ static void mk_reset(struct mk_ctx *ctx)
 	atomic_set(&ctx->add_gate.armed, 0);
 	atomic_set(&ctx->probe_gate.armed, 0);
 	atomic_set(&ctx->remove_gate.armed, 0);
+	atomic_set(&ctx->teardown_gate.armed, 0);
+	reinit_completion(&ctx->teardown_gate.entered);
+	reinit_completion(&ctx->teardown_gate.release);
+	ctx->sentinel = NULL;
 	atomic_set(&ctx->probes, 0);
 	atomic_set(&ctx->removes, 0);
 	atomic_set(&ctx->teardown_removes, 0);
@@ -431,6 +506,8 @@ static int mk_init(struct kunit *test)
 	init_completion(&ctx->probe_gate.release);
 	init_completion(&ctx->remove_gate.entered);
 	init_completion(&ctx->remove_gate.release);
+	init_completion(&ctx->teardown_gate.entered);
+	init_completion(&ctx->teardown_gate.release);
 	mk_reset(ctx);
 	test->priv = ctx;
 	return 0;
@@ -463,6 +540,7 @@ static void mk_finish(struct kunit *test)
 	complete_all(&ctx->add_gate.release);
 	complete_all(&ctx->probe_gate.release);
 	complete_all(&ctx->remove_gate.release);
+	complete_all(&ctx->teardown_gate.release);
 	mk_join(ctx);
 	KUNIT_EXPECT_FALSE_MSG(test, ctx->stuck, "a helper thread did not finish");
 	if (ctx->stuck)
@@ -527,8 +605,8 @@ static void mdev_test_too_many(struct kunit *test)
 }
 
 /*
- * Race 1: a create is held at @gate when unregistration starts.  It was
- * inside its op when the drain began, so unregistration waits for it, the
+ * Race 1: a create is held at @gate when unregistration starts.  It holds
+ * the parent's unreg_sem for reading, so unregistration waits for it, the
  * create succeeds, and the teardown then removes its child: none is left.
  */
 static void mk_race_create(struct kunit *test, struct mk_gate *gate)
@@ -572,8 +650,13 @@ static void mdev_test_create_vs_unregister(struct kunit *test)
 
 /*
  * Race 2: unregistration waits for a remove blocked in the driver's remove
- * callback.  The parent is freed as soon as unregistration returns, as a
- * driver does: KASAN reports any later access by the remove path.
+ * callback.  Someone else (an open VFIO device, say) still holds a reference
+ * to the child, so its release, which reads the parent, its driver and its
+ * type, comes only once that is dropped, after the teardown: unregistration
+ * must wait for it too, because the parent's driver frees the parent as
+ * soon as unregistration returns (here the test does).  An unregistration
+ * that returns before the release fails the case; the parent is then kept
+ * (leaked), so that the release reads no freed memory.
  */
 static void mdev_test_remove_vs_unregister(struct kunit *test)
 {
@@ -582,12 +665,14 @@ static void mdev_test_remove_vs_unregister(struct kunit *test)
 	struct mk_job *remove, *unreg;
 	struct mdev_device *mdev;
 	guid_t uuid;
+	bool early;
 	int avail;
 
 	guid_gen(&uuid);
 	KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[1], &uuid), 0);
 	mdev = READ_ONCE(ctx->probed);
 	KUNIT_ASSERT_NOT_NULL(test, mdev);
+	get_device(&mdev->dev);
 
 	remove = mk_start_held(test, &ctx->remove_gate, MK_REMOVE, NULL, mdev);
 	unreg = mk_start_unregister(test);
@@ -597,13 +682,20 @@ static void mdev_test_remove_vs_unregister(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, completion_done(&remove->done));
 
 	complete(&ctx->remove_gate.release);
+	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
+	KUNIT_EXPECT_EQ(test, remove->ret, 0);
+	/* The child is removed, and only its release is left. */
+	msleep(MK_SETTLE_MS);
+	early = completion_done(&unreg->done);
+	KUNIT_EXPECT_FALSE_MSG(test, early,
+			       "unregistration returned before the child's release");
+	put_device(&mdev->dev);
 	KUNIT_ASSERT_TRUE(test, mk_wait(unreg));
 	avail = atomic_read(&p->parent.available_instances);
 	ctx->p = NULL;
-	kfree(p);
+	if (!early)
+		kfree(p);
 
-	KUNIT_EXPECT_TRUE(test, mk_wait(remove));
-	KUNIT_EXPECT_EQ(test, remove->ret, 0);
 	KUNIT_EXPECT_EQ(test, avail, MK_MAX_INSTANCES);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->removes), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 0);
@@ -615,20 +707,25 @@ static void mdev_test_remove_vs_unregister(struct kunit *test)
  * The remove window.  mdev_device_remove() gets a child the caller holds no
  * reference to (remove_store() has removed its own file): only while the
  * child is on mdev_list, under mdev_list_lock, is it certain that neither it
- * nor its parent is gone.  The remove must therefore begin its op before it
- * drops that lock.  If it dropped the lock first, the child's release, which
- * waits for the lock during an unregistration, could run at once, and with
- * it the rest of the unregistration, after which the parent's driver frees
- * the parent: the remove would then begin its op on freed memory.
+ * nor its parent is gone.  The remove must therefore take the parent's
+ * unreg_sem (or fail to) before it drops that lock, and unregistration must
+ * not remove a listed, active child without that lock.  Otherwise the
+ * child's release, which waits for the lock during an unregistration, can
+ * run as soon as the remove unlocks, and with it the rest of the
+ * unregistration, after which the parent's driver frees the parent: the
+ * remove would then try unreg_sem in freed memory.
  *
  * The case lines that up.  The test holds mdev_list_lock while a remove, and
- * after it an unregistration (in its teardown, which takes the lock to make
- * the child inactive), queue on it.  Both run on one CPU, the unregistration
- * at a real-time priority, so that it preempts the remove as soon as the
- * remove unlocks, and frees the parent when it returns.  A remove that
- * touches the parent after its unlock then reads freed memory, which KASAN
- * reports.  It needs a preemptible kernel, and a release that runs in the
- * unregistration itself rather than later in a worker.
+ * after it an unregistration, queue on it.  Both run on one CPU, the
+ * unregistration at a real-time priority, so that it preempts the remove as
+ * soon as the remove unlocks (on a preemptible kernel), and frees the
+ * parent when it returns.  While the test holds the lock, the teardown must
+ * not have removed the child: one that did (without the lock) fails the
+ * case here, in the test thread, and the test then makes the child
+ * inactive, so that the remove leaves the parent alone.  A remove that
+ * touches the parent after its unlock reads freed memory, which KASAN
+ * reports.  It needs a release that runs in the unregistration itself
+ * rather than later in a worker.
  */
 static void mdev_test_remove_window(struct kunit *test)
 {
@@ -638,7 +735,9 @@ static void mdev_test_remove_window(struct kunit *test)
 	struct mk_job *remove, *unreg;
 	struct mdev_device *mdev;
 	struct mk_parent *p;
+	bool started;
 	guid_t uuid;
+	int early;
 
 	if (IS_ENABLED(CONFIG_DEBUG_KOBJECT_RELEASE))
 		kunit_skip(test, "the child's release runs later, in a worker");
@@ -655,13 +754,21 @@ static void mdev_test_remove_window(struct kunit *test)
 	unreg = mk_start_on(test, MK_UNREGISTER, NULL, NULL, 0, cpu, true);
 	/* The job frees the parent: mk_finish() must not. */
 	ctx->p = NULL;
-	/* The teardown then waits for mdev_list_lock to make the child inactive. */
-	while (!child_barrier_is_dead(&p->parent.barrier) &&
-	       time_before(jiffies, deadline))
+	/*
+	 * Unregistration cannot return while the test holds the lock: the
+	 * child's release needs it.  The parent is there until the unlock.
+	 */
+	do {
 		usleep_range(500, 1000);
+		started = mk_unreg_started(p);
+	} while (!started && time_before(jiffies, deadline));
 	msleep(MK_SETTLE_MS);
-	KUNIT_EXPECT_TRUE(test, child_barrier_is_dead(&p->parent.barrier));
-	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 0);
+	KUNIT_EXPECT_TRUE(test, started);
+	early = atomic_read(&ctx->teardown_removes);
+	KUNIT_EXPECT_EQ_MSG(test, early, 0,
+			    "the teardown removed a listed, active child without mdev_list_lock");
+	if (early)
+		mdev->active = false;
 	KUNIT_EXPECT_FALSE(test, completion_done(&remove->done));
 	KUNIT_EXPECT_FALSE(test, completion_done(&unreg->done));
 	mutex_unlock(mdev_list_lock_kunit());
@@ -724,24 +831,28 @@ static void mdev_test_ops_during_unregister(struct kunit *test)
  * Stress: creators and removers on random UUIDs while the parent unregisters,
  * with a new registration each round.  Every child created is removed, by a
  * remover or by the teardown, and nothing runs after the teardown.
+ *
+ * The loops call the core directly, where sysfs would stop them once the
+ * types' files are gone: a sentinel child that no remover removes holds the
+ * teardown at its remove until the loops have stopped, so that they only
+ * meet the unregistration while it runs.
  */
 static void mdev_test_stress(struct kunit *test)
 {
 	struct mk_ctx *ctx = test->priv;
 	unsigned int round, i, created = 0, refused = 0;
 	struct mk_parent *p;
+	guid_t uuid;
+	long held;
 
 	for (round = 0; round < MK_STRESS_ROUNDS; round++) {
 		mk_reset(ctx);
 		p = mk_register(test, ctx);
-		/*
-		 * Creators may call in after the teardown, which sysfs would
-		 * prevent: keep the types until the loops have stopped, so
-		 * that this only fails with -ENODEV.  Unregistration waits
-		 * for the types' release, so it cannot return before that.
-		 */
-		for (i = 0; i < MK_NR_TYPES; i++)
-			kobject_get(&p->types[i].kobj);
+		guid_gen(&uuid);
+		KUNIT_ASSERT_EQ(test, mdev_device_create(&p->types[1], &uuid), 0);
+		ctx->sentinel = READ_ONCE(ctx->probed);
+		KUNIT_ASSERT_NOT_NULL(test, ctx->sentinel);
+		atomic_set(&ctx->teardown_gate.armed, 1);
 		ctx->deadline = jiffies + 2 * MK_WAIT;
 		/* First, so that a failed start leaves no loop running. */
 		mk_start(test, MK_UNREGISTER, NULL, NULL,
@@ -751,10 +862,10 @@ static void mdev_test_stress(struct kunit *test)
 		for (i = 0; i < MK_REMOVERS; i++)
 			mk_start(test, MK_REMOVER, NULL, NULL, 0);
 
-		/* Let the loops keep trying on the dead parent for a while. */
-		while (!child_barrier_is_dead(&p->parent.barrier) &&
-		       time_before(jiffies, ctx->deadline))
-			usleep_range(500, 1000);
+		/* Let the loops keep trying on the parent under teardown a while. */
+		held = wait_for_completion_timeout(&ctx->teardown_gate.entered,
+						   2 * MK_WAIT);
+		KUNIT_EXPECT_NE_MSG(test, held, 0, "round %u: no teardown", round);
 		usleep_range(2000, 3000);
 		WRITE_ONCE(ctx->stop, true);
 		for (i = 1; i < ctx->nr_jobs; i++)
@@ -762,14 +873,13 @@ static void mdev_test_stress(struct kunit *test)
 				ctx->stuck = true;
 		if (ctx->stuck)
 			break;
-		for (i = 0; i < MK_NR_TYPES; i++)
-			kobject_put(&p->types[i].kobj);
+		complete(&ctx->teardown_gate.release);
 		mk_join(ctx);
 		if (ctx->stuck)
 			break;
 
 		mk_expect_clean(test, ctx);
-		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->created),
+		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->created) + 1,
 				    atomic_read(&ctx->probes), "round %u", round);
 		KUNIT_EXPECT_EQ_MSG(test, atomic_read(&ctx->removed) +
 				    atomic_read(&ctx->teardown_removes),
@@ -787,6 +897,51 @@ static void mdev_test_stress(struct kunit *test)
 	mk_finish(test);
 }
 
+/*
+ * The suite's bus notifier sees the children of every parent (mtty,
+ * vfio_ccw, i915's GVT-g): it must take none of another driver's for its
+ * own.  Another parent, laid out as a test parent and pointing to this
+ * case's context, creates a child while the add gate is armed: the create
+ * must go through without reaching the gate.
+ */
+static void mdev_test_foreign_parent(struct kunit *test)
+{
+	struct mk_ctx *ctx = test->priv;
+	struct mk_parent *other;
+	struct device *dev;
+	struct mk_job *create;
+	long entered;
+
+	mk_register(test, ctx);
+	dev = kunit_device_register(test, "mdev-other-parent");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(dev));
+	other = mk_alloc_parent(test, ctx);
+	if (mdev_register_parent(&other->parent, dev, &mk_other_driver,
+				 other->type_list, MK_NR_TYPES)) {
+		kfree(other);
+		KUNIT_FAIL_AND_ABORT(test, "the other parent did not register");
+	}
+
+	atomic_set(&ctx->add_gate.armed, 1);
+	create = mk_start(test, MK_CREATE, &other->types[0], NULL, 0);
+	entered = wait_for_completion_timeout(&ctx->add_gate.entered,
+					      msecs_to_jiffies(MK_SETTLE_MS));
+	KUNIT_EXPECT_EQ_MSG(test, entered, 0,
+			    "the notifier took another parent's child for its own");
+	complete(&ctx->add_gate.release);
+	KUNIT_EXPECT_TRUE(test, mk_wait(create));
+	KUNIT_EXPECT_EQ(test, create->ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->add_gate.armed), entered ? 0 : 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->probes), 0);
+	atomic_set(&ctx->add_gate.armed, 0);
+	if (completion_done(&create->done)) {
+		mdev_unregister_parent(&other->parent);
+		kfree(other);
+	}
+	mk_expect_clean(test, ctx);
+	mk_finish(test);
+}
+
 static int mk_suite_init(struct kunit_suite *suite)
 {
 	int ret = bus_register_notifier(&mdev_bus_type, &mk_bus_nb);
@@ -795,7 +950,16 @@ static int mk_suite_init(struct kunit_suite *suite)
 		return ret;
 	ret = mdev_register_driver(&mk_driver);
 	if (ret)
-		bus_unregister_notifier(&mdev_bus_type, &mk_bus_nb);
+		goto out_notifier;
+	ret = mdev_register_driver(&mk_other_driver);
+	if (ret)
+		goto out_driver;
+	return 0;
+
+out_driver:
+	mdev_unregister_driver(&mk_driver);
+out_notifier:
+	bus_unregister_notifier(&mdev_bus_type, &mk_bus_nb);
 	return ret;
 }
 
@@ -804,14 +968,13 @@ static int mk_suite_init(struct kunit_suite *suite)
  * userspace or another subsystem still holds one.  The child's release reads
  * the parent, its driver and its type, so unregistration must not return
  * before that release, after which the parent's driver frees the parent
- * (here the test does).  If it returned early, KASAN reports the release's
- * reads of the freed parent and type.
+ * (here the test does).
  */
 static void mdev_test_release_after_unregister(struct kunit *test)
 {
 	struct mk_ctx *ctx = test->priv;
 	struct mk_parent *p = mk_register(test, ctx);
-	unsigned int first = 0, *nth = &first;
+	struct mk_nth first = { }, *nth = &first;
 	struct mk_job *unreg;
 	struct device *dev;
 	guid_t uuid;
@@ -829,11 +992,12 @@ static void mdev_test_release_after_unregister(struct kunit *test)
 			       "unregistration returned before the child's release");
 	KUNIT_EXPECT_EQ(test, atomic_read(&ctx->teardown_removes), 1);
 	KUNIT_EXPECT_EQ(test, mk_children(ctx), 0U);
-	if (early) {
-		/* What the parent's driver may do once unregistration returned. */
+	/*
+	 * Had it returned, the parent's driver could free the parent now; it
+	 * is kept (leaked), so that the release below reads no freed memory.
+	 */
+	if (early)
 		ctx->p = NULL;
-		kfree(p);
-	}
 	put_device(dev);
 	KUNIT_EXPECT_TRUE(test, mk_wait(unreg));
 	mk_expect_clean(test, ctx);
@@ -842,6 +1006,7 @@ static void mdev_test_release_after_unregister(struct kunit *test)
 
 static void mk_suite_exit(struct kunit_suite *suite)
 {
+	mdev_unregister_driver(&mk_other_driver);
 	mdev_unregister_driver(&mk_driver);
 	bus_unregister_notifier(&mdev_bus_type, &mk_bus_nb);
 }
@@ -855,6 +1020,7 @@ static struct kunit_case mdev_test_cases[] = {
 	KUNIT_CASE(mdev_test_remove_window),
 	KUNIT_CASE(mdev_test_ops_during_unregister),
 	KUNIT_CASE(mdev_test_release_after_unregister),
+	KUNIT_CASE(mdev_test_foreign_parent),
 	KUNIT_CASE_SLOW(mdev_test_stress),
 	{}
 };
