@@ -58,7 +58,9 @@ overlay_files() {
 }
 
 # patches/*.patch in the order of series/series (those it does not name
-# last, by number), less those whose name starts with a number in
+# last, by number), each replaced by its namesake in $STABLE_DIR if there
+# is one (patches/stable-6.12/ for make backport), less those whose name
+# starts with a number in
 # SKIP_PATCHES (e.g. SKIP_PATCHES=0003).  The tree is prepared in the order
 # the series is committed, so that a patch may build on any patch before it
 # there, whatever the numbers.
@@ -71,7 +73,14 @@ patch_list() {
 	} | awk '!seen[$0]++' | while read -r p; do
 		[ -f "$p" ] || continue
 		n=$(basename "$p")
-		[[ " ${SKIP_PATCHES:-} " == *" ${n%%-*} "* ]] || echo "$p"
+		[[ " ${SKIP_PATCHES:-} " == *" ${n%%-*} "* ]] && continue
+		# make backport: a patch's backport for that stable tree, where
+		# the patch itself does not apply there.
+		if [ -n "${STABLE_DIR:-}" ] && [ -f "$STABLE_DIR/$n" ]; then
+			echo "$STABLE_DIR/$n"
+		else
+			echo "$p"
+		fi
 	done
 }
 
