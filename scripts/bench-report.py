@@ -23,6 +23,8 @@ DRAINS = ["rwsem", "child-barrier", "srcu", "pcpu-rwsem", "pcpu-ref"]
 reads = {}   # (op, n) -> [per-boot list of run values]
 drains = {}  # (case, method) -> [per-boot medians]
 parents = {}  # fence -> [per-boot medians of unregistering 1000 parents]
+ops = {}  # (fence, threads) -> [per-boot medians of ns per op]
+body = 0
 sizes = {}   # "lockdep" or "no lockdep" -> (child_barrier, rw_semaphore)
 for b in range(1, boots + 1):
     try:
@@ -54,6 +56,10 @@ for b in range(1, boots + 1):
         m = re.search(r"child_barrier_bench: unregister (\d+) parents (\S+) median (\d+)", line)
         if m:
             parents.setdefault(m.group(2), []).append(int(m.group(3)))
+        m = re.search(r"child_barrier_bench: ops (\S+) threads (\d+) body (\d+) us median (\d+)", line)
+        if m:
+            ops.setdefault((m.group(1), int(m.group(2))), []).append(int(m.group(4)))
+            body = int(m.group(3))
         m = re.search(r"child_barrier_bench: sizeof child_barrier (\d+) rw_semaphore (\d+)", line)
         if m:
             sizes["no lockdep"] = (int(m.group(1)), int(m.group(2)))
@@ -148,11 +154,23 @@ print("Unregistering 1000 idle parents one after the other, each with its own"
       " child_barrier")
 print("%-14s %14s %9s" % ("fence", "ms", "ratio"))
 pbase = statistics.median(parents["child-barrier"]) if "child-barrier" in parents else None
-for f in ("child-barrier", "rwsem", "srcu"):
+for f in ("child-barrier", "rwsem", "mutex", "srcu"):
     v = parents.get(f)
     if v:
         m = statistics.median(v)
         print("%-14s %14.3f %9s" % (f, m / 1e6, "%.1f" % (m / pbase) if pbase else "-"))
+
+if ops:
+    print()
+    print("Ops of one parent holding its fence across a %d us body, 1 thread and"
+          " 2 at once: ns per op of each thread, median of per-boot medians;"
+          " 2t/1t > 1 means the ops wait for each other" % body)
+    print("%-14s %12s %12s %7s" % ("fence", "1 thread", "2 threads", "2t/1t"))
+    for f in ("mutex", "rwsem", "child-barrier", "srcu"):
+        a, b = ops.get((f, 1)), ops.get((f, 2))
+        if a and b:
+            ma, mb = statistics.median(a), statistics.median(b)
+            print("%-14s %12d %12d %7.2f" % (f, ma, mb, mb / ma))
 
 if native:
     print()

@@ -10,7 +10,11 @@
  * Then it times what a user feels: the unregistration of 1000 idle parents
  * one after the other (as rmmod of a module with 1000 parents), each with
  * its own fence: a child_barrier, an rwsem, or an SRCU fence that flags the
- * parent gone and waits a grace period (the gpiolib/revocable way).
+ * parent gone and waits a grace period (the gpiolib/revocable way), or a
+ * mutex that flags it gone (the IIO, input, RTC and watchdog cores' way).
+ * Last, ops that hold the fence across a body of a few microseconds (a
+ * driver's callback), from one thread and from two at once: a mutex
+ * serializes them, the other fences do not.
  * Prints one line per method and case; unload it to run it again.  A
  * benchmark, not a test: nothing here can fail.
  */
@@ -21,6 +25,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/percpu-refcount.h>
 #include <linux/percpu-rwsem.h>
 #include <linux/rwsem.h>
@@ -246,6 +251,7 @@ struct cbb_parent {
 	struct child_barrier barrier;
 	struct rw_semaphore rwsem;
 	struct srcu_struct srcu;
+	struct mutex mutex;	/* with @gone: the fence of IIO, RTC, watchdog */
 	bool gone;
 };
 
@@ -258,6 +264,7 @@ static u64 cbb_parents(struct cbb_parent *p, int f)
 	for (i = 0; i < CBB_PARENTS; i++) {
 		child_barrier_init(&p[i].barrier);
 		init_rwsem(&p[i].rwsem);
+		mutex_init(&p[i].mutex);
 		p[i].gone = false;
 		if (f == 2 && init_srcu_struct(&p[i].srcu)) {
 			while (i--)
@@ -279,6 +286,11 @@ static u64 cbb_parents(struct cbb_parent *p, int f)
 			WRITE_ONCE(p[i].gone, true);
 			synchronize_srcu(&p[i].srcu);
 			break;
+		case 3:
+			mutex_lock(&p[i].mutex);
+			p[i].gone = true;
+			mutex_unlock(&p[i].mutex);
+			break;
 		}
 	}
 	t1 = ktime_get_ns();
@@ -288,7 +300,9 @@ static u64 cbb_parents(struct cbb_parent *p, int f)
 	return t1 - t0;
 }
 
-static const char * const cbb_fences[] = { "child-barrier", "rwsem", "srcu" };
+static const char * const cbb_fences[] = {
+	"child-barrier", "rwsem", "srcu", "mutex"
+};
 
 /*
  * The fences in turn, round after round, so that a slow phase of the
@@ -322,6 +336,120 @@ static void cbb_unregister_parents(void)
 	kvfree(p);
 }
 
+/*
+ * Ops of one parent that hold its fence across a body of CBB_BODY_US (a
+ * driver's callback), CBB_OPS per thread, from 1 or 2 threads at once.
+ */
+#define CBB_OPS		2000
+#define CBB_BODY_US	2
+#define CBB_OPS_ROUNDS	5
+
+static const char * const cbb_op_fences[] = {
+	"mutex", "rwsem", "child-barrier", "srcu"
+};
+
+struct cbb_ops {
+	int fence;
+	struct mutex mutex;	/* fence 0: serializes the ops */
+	struct rw_semaphore rwsem;
+	struct child_barrier barrier;
+	struct completion start;
+	atomic_t running;
+	struct completion done;
+};
+
+static int cbb_ops_fn(void *data)
+{
+	struct cbb_ops *o = data;
+	int i, idx;
+
+	wait_for_completion(&o->start);
+	for (i = 0; i < CBB_OPS; i++) {
+		switch (o->fence) {
+		case 0:
+			mutex_lock(&o->mutex);
+			udelay(CBB_BODY_US);
+			mutex_unlock(&o->mutex);
+			break;
+		case 1:
+			down_read(&o->rwsem);
+			udelay(CBB_BODY_US);
+			up_read(&o->rwsem);
+			break;
+		case 2:
+			if (begin_child_op(&o->barrier)) {
+				udelay(CBB_BODY_US);
+				end_child_op(&o->barrier);
+			}
+			break;
+		case 3:
+			idx = srcu_read_lock(&cbb_srcu);
+			udelay(CBB_BODY_US);
+			srcu_read_unlock(&cbb_srcu, idx);
+			break;
+		}
+	}
+	if (atomic_dec_and_test(&o->running))
+		complete(&o->done);
+	return 0;
+}
+
+/* One round: ns per op of each thread; 0 if a thread could not start. */
+static u64 cbb_ops_round(struct cbb_ops *o, int fence, int threads)
+{
+	struct task_struct *t;
+	u64 t0, t1;
+	int i;
+
+	o->fence = fence;
+	mutex_init(&o->mutex);
+	init_rwsem(&o->rwsem);
+	child_barrier_init(&o->barrier);
+	init_completion(&o->start);
+	init_completion(&o->done);
+	atomic_set(&o->running, threads);
+	for (i = 0; i < threads; i++) {
+		t = kthread_run(cbb_ops_fn, o, "cbb_ops/%d", i);
+		if (IS_ERR(t)) {
+			/* Those started run their ops and finish. */
+			if (atomic_sub_and_test(threads - i, &o->running))
+				complete(&o->done);
+			complete_all(&o->start);
+			wait_for_completion(&o->done);
+			return 0;
+		}
+	}
+	t0 = ktime_get_ns();
+	complete_all(&o->start);
+	wait_for_completion(&o->done);
+	t1 = ktime_get_ns();
+	drain_and_unregister(&o->barrier, NULL, NULL);
+	return div_u64(t1 - t0, CBB_OPS);
+}
+
+static void cbb_ops_bench(void)
+{
+	u64 ns[CBB_OPS_ROUNDS];
+	struct cbb_ops *o;
+	int f, c, k;
+
+	o = kzalloc_obj(*o);
+	if (!o)
+		return;
+	for (c = 1; c <= 2; c++) {
+		for (f = 0; f < ARRAY_SIZE(cbb_op_fences); f++) {
+			for (k = 0; k < CBB_OPS_ROUNDS; k++)
+				ns[k] = cbb_ops_round(o, f, c);
+			sort(ns, CBB_OPS_ROUNDS, sizeof(ns[0]), cbb_cmp, NULL);
+			pr_info("child_barrier_bench: ops %s threads %d body %d us median %llu min %llu max %llu ns per op (%d rounds)\n",
+				cbb_op_fences[f], c, CBB_BODY_US,
+				ns[CBB_OPS_ROUNDS / 2], ns[0],
+				ns[CBB_OPS_ROUNDS - 1], CBB_OPS_ROUNDS);
+		}
+	}
+	kfree(o);
+}
+
 static int __init cbb_init(void)
 {
 	u64 *ns;
@@ -346,6 +474,7 @@ static int __init cbb_init(void)
 	}
 	kfree(ns);
 	cbb_unregister_parents();
+	cbb_ops_bench();
 	pr_info("child_barrier_bench: sizeof child_barrier %zu rw_semaphore %zu\n",
 		sizeof(struct child_barrier), sizeof(struct rw_semaphore));
 	pr_info("child_barrier_bench: done\n");
