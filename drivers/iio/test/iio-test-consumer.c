@@ -8,12 +8,15 @@
 
 #include <kunit/device.h>
 #include <kunit/test.h>
+#include <linux/array_size.h>
+#include <linux/bits.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
+#include <linux/sysfs.h>
 
 #include <linux/iio/consumer.h>
 #include <linux/iio/driver.h>
@@ -21,14 +24,15 @@
 #include <linux/iio/machine.h>
 
 /* Every wait of a test is bounded by this; a wait that ends by it fails. */
-#define ICT_TIMEOUT	(2 * HZ)
+#define ICT_TIMEOUT	(5 * HZ)
 
+/* The driver's state: a read of channel 0 can be held. */
 struct ict_priv {
+	bool block;
+	struct completion entered;
+	struct completion release;
 	bool unregistered;
 	int ext_info_calls;
-	bool block[2];
-	struct completion entered[2];
-	struct completion release[2];
 };
 
 struct ict_reader {
@@ -42,8 +46,7 @@ struct ict {
 	struct iio_dev *indio_dev;
 	struct ict_priv *priv;
 	struct iio_channel *chan[2];
-	struct ict_reader *readers[1];
-	int nr_readers;
+	struct ict_reader *reader;
 	bool registered;
 	bool unregistering;
 	struct completion unregistered;
@@ -55,14 +58,12 @@ static int ict_read_raw(struct iio_dev *indio_dev,
 			int *val, int *val2, long mask)
 {
 	struct ict_priv *priv = iio_priv(indio_dev);
-	int ch = chan->channel;
 
-	if (priv->block[ch]) {
-		complete(&priv->entered[ch]);
-		wait_for_completion_timeout(&priv->release[ch],
-					    10 * ICT_TIMEOUT);
+	if (chan->channel == 0 && priv->block) {
+		complete_all(&priv->entered);
+		wait_for_completion_timeout(&priv->release, 2 * ICT_TIMEOUT);
 	}
-	*val = 100 + ch;
+	*val = 100 + chan->channel;
 
 	return IIO_VAL_INT;
 }
@@ -137,7 +138,7 @@ static const struct iio_map ict_maps[] = {
 
 static int ict_init(struct kunit *test)
 {
-	struct device *parent;
+	struct device *dev;
 	struct ict *t;
 	int i;
 
@@ -148,16 +149,15 @@ static int ict_init(struct kunit *test)
 	t->page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t->page);
 
-	parent = kunit_device_register(test, "iio-test-consumer");
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, parent);
+	/* The provider's parent, and the consumer the maps name. */
+	dev = kunit_device_register(test, "iio-test-consumer");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 
-	t->indio_dev = iio_device_alloc(parent, sizeof(*t->priv));
+	t->indio_dev = iio_device_alloc(dev, sizeof(*t->priv));
 	KUNIT_ASSERT_NOT_NULL(test, t->indio_dev);
 	t->priv = iio_priv(t->indio_dev);
-	for (i = 0; i < 2; i++) {
-		init_completion(&t->priv->entered[i]);
-		init_completion(&t->priv->release[i]);
-	}
+	init_completion(&t->priv->entered);
+	init_completion(&t->priv->release);
 	t->indio_dev->name = "iio-test-consumer";
 	t->indio_dev->info = &ict_info;
 	t->indio_dev->channels = ict_channels;
@@ -169,9 +169,8 @@ static int ict_init(struct kunit *test)
 	t->registered = true;
 	KUNIT_ASSERT_EQ(test, iio_map_array_register(t->indio_dev, ict_maps), 0);
 
-	/* No device: the maps are found by the consumer channel's name. */
 	for (i = 0; i < 2; i++) {
-		t->chan[i] = iio_channel_get(NULL, i ? "ict1" : "ict0");
+		t->chan[i] = iio_channel_get(dev, i ? "ict1" : "ict0");
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->chan[i]);
 	}
 
@@ -185,16 +184,18 @@ static void ict_exit(struct kunit *test)
 
 	if (!t || !t->indio_dev)
 		return;
-	/* A case that failed half-way: let its reads and kthreads finish. */
-	for (i = 0; i < 2; i++) {
-		t->priv->block[i] = false;
-		complete_all(&t->priv->release[i]);
-	}
-	for (i = 0; i < t->nr_readers; i++)
-		wait_for_completion_timeout(&t->readers[i]->done,
-					    10 * ICT_TIMEOUT);
-	if (t->unregistering)
-		wait_for_completion_timeout(&t->unregistered, 10 * ICT_TIMEOUT);
+	/*
+	 * A case that failed half-way: let its kthreads finish.  If one does
+	 * not, leak the device rather than free it under the kthread.
+	 */
+	t->priv->block = false;
+	complete_all(&t->priv->release);
+	if (t->reader &&
+	    !wait_for_completion_timeout(&t->reader->done, ICT_TIMEOUT))
+		return;
+	if (t->unregistering &&
+	    !wait_for_completion_timeout(&t->unregistered, ICT_TIMEOUT))
+		return;
 
 	for (i = 0; i < 2; i++)
 		if (!IS_ERR_OR_NULL(t->chan[i]))
@@ -210,27 +211,38 @@ static int ict_reader_fn(void *data)
 	struct ict_reader *r = data;
 
 	r->ret = iio_read_channel_raw(r->chan, &r->val);
-	complete(&r->done);
+	complete_all(&r->done);
 
 	return 0;
 }
 
-static struct ict_reader *ict_start_read(struct kunit *test, int ch)
+/* Read channel 0 in a kthread, held in read_raw() until ict_release(). */
+static void ict_start_held_read(struct kunit *test)
 {
 	struct ict *t = test->priv;
 	struct task_struct *task;
 	struct ict_reader *r;
 
-	KUNIT_ASSERT_LT(test, t->nr_readers, ARRAY_SIZE(t->readers));
 	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, r);
-	r->chan = t->chan[ch];
+	r->chan = t->chan[0];
 	init_completion(&r->done);
-	task = kthread_run(ict_reader_fn, r, "ict-read%d", ch);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
-	t->readers[t->nr_readers++] = r;
+	t->priv->block = true;
+	task = kthread_run(ict_reader_fn, r, "ict-read");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
+	t->reader = r;
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->priv->entered,
+							  ICT_TIMEOUT), 0);
+}
 
-	return r;
+static void ict_release(struct kunit *test)
+{
+	struct ict *t = test->priv;
+
+	t->priv->block = false;
+	complete_all(&t->priv->release);
+	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->reader->done,
+							  ICT_TIMEOUT), 0);
 }
 
 static int ict_unregister_fn(void *data)
@@ -239,39 +251,18 @@ static int ict_unregister_fn(void *data)
 
 	iio_device_unregister(t->indio_dev);
 	t->priv->unregistered = true;
-	complete(&t->unregistered);
+	complete_all(&t->unregistered);
 
 	return 0;
 }
 
-/* Unregister in a kthread; return once the device has left sysfs. */
-static void ict_start_unregister(struct kunit *test)
+static void ict_unregister(struct kunit *test)
 {
 	struct ict *t = test->priv;
-	struct task_struct *task;
-	unsigned long end = jiffies + ICT_TIMEOUT;
 
-	task = kthread_run(ict_unregister_fn, t, "ict-unregister");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
 	t->registered = false;
-	t->unregistering = true;
-	while (device_is_registered(&t->indio_dev->dev) &&
-	       time_before(jiffies, end))
-		msleep(20);
-	KUNIT_ASSERT_FALSE(test, device_is_registered(&t->indio_dev->dev));
-	/* Let it get past cdev_device_del() to where it waits. */
-	msleep(100);
-}
-
-/* Let a blocked read_raw() go, and wait for its reader. */
-static void ict_finish(struct kunit *test, struct ict_reader *r, int ch)
-{
-	struct ict *t = test->priv;
-
-	t->priv->block[ch] = false;
-	complete(&t->priv->release[ch]);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&r->done,
-							  10 * ICT_TIMEOUT), 0);
+	iio_device_unregister(t->indio_dev);
+	t->priv->unregistered = true;
 }
 
 static void ict_test_read(struct kunit *test)
@@ -293,41 +284,41 @@ static void ict_test_read(struct kunit *test)
 }
 
 /*
- * The unregistration waits for a read in flight, which completes; after
- * it, reads fail.
+ * The unregistration waits for a read in flight, which completes; reads
+ * fail after it.  Whether the unregistration has reached its wait when
+ * it is checked is best effort: it has left sysfs, and had 100 ms more.
  */
 static void ict_test_unregister_waits(struct kunit *test)
 {
 	struct ict *t = test->priv;
-	struct ict_reader *r0;
+	struct task_struct *task;
+	unsigned long end;
 	int val;
 
-	t->priv->block[0] = true;
-	r0 = ict_start_read(test, 0);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->priv->entered[0],
-							  ICT_TIMEOUT), 0);
-	ict_start_unregister(test);
+	ict_start_held_read(test);
+
+	task = kthread_run(ict_unregister_fn, t, "ict-unregister");
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, task);
+	t->registered = false;
+	t->unregistering = true;
+	end = jiffies + ICT_TIMEOUT;
+	while (device_is_registered(&t->indio_dev->dev) &&
+	       time_before(jiffies, end))
+		msleep(20);
+	KUNIT_ASSERT_FALSE(test, device_is_registered(&t->indio_dev->dev));
+	msleep(100);
 	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&t->unregistered),
 			       "the unregistration did not wait for a read");
 
-	ict_finish(test, r0, 0);
-	KUNIT_EXPECT_EQ(test, r0->ret, IIO_VAL_INT);
-	KUNIT_EXPECT_EQ(test, r0->val, 100);
+	ict_release(test);
+	KUNIT_EXPECT_EQ(test, t->reader->ret, IIO_VAL_INT);
+	KUNIT_EXPECT_EQ(test, t->reader->val, 100);
 	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->unregistered,
 							  ICT_TIMEOUT), 0);
 	KUNIT_EXPECT_EQ(test, iio_read_channel_raw(t->chan[1], &val), -ENODEV);
 }
 
-static void ict_unregister(struct kunit *test)
-{
-	struct ict *t = test->priv;
-
-	ict_start_unregister(test);
-	KUNIT_ASSERT_NE(test, wait_for_completion_timeout(&t->unregistered,
-							  ICT_TIMEOUT), 0);
-}
-
-/* Once the device is unregistered, the consumer calls fail. */
+/* Once the device is unregistered, the consumer calls fail ... */
 static void ict_test_read_after_unregister(struct kunit *test)
 {
 	struct ict *t = test->priv;
@@ -368,7 +359,7 @@ static struct kunit_case ict_cases[] = {
 	KUNIT_CASE(ict_test_unregister_waits),
 	KUNIT_CASE(ict_test_read_after_unregister),
 	KUNIT_CASE(ict_test_ext_info_after_unregister),
-	/* Last: without the fix, the label read oopses. */
+	/* Last: without the check, the label read dereferences NULL. */
 	KUNIT_CASE(ict_test_label_after_unregister),
 	{ }
 };
