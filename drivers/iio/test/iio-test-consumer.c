@@ -130,9 +130,13 @@ static const struct iio_chan_spec ict_channels[] = {
 	},
 };
 
+/*
+ * The consumer is found by its channels' names: a KUnit device's name is
+ * the test's, which a static map cannot give.
+ */
 static const struct iio_map ict_maps[] = {
-	IIO_MAP("in0", "iio-test-consumer", "ict0"),
-	IIO_MAP("in1", "iio-test-consumer", "ict1"),
+	IIO_MAP("in0", "iio-test-consumer", "iio-test-consumer-in0"),
+	IIO_MAP("in1", "iio-test-consumer", "iio-test-consumer-in1"),
 	{ }
 };
 
@@ -149,7 +153,6 @@ static int ict_init(struct kunit *test)
 	t->page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t->page);
 
-	/* The provider's parent, and the consumer the maps name. */
 	dev = kunit_device_register(test, "iio-test-consumer");
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, dev);
 
@@ -170,7 +173,8 @@ static int ict_init(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, iio_map_array_register(t->indio_dev, ict_maps), 0);
 
 	for (i = 0; i < 2; i++) {
-		t->chan[i] = iio_channel_get(dev, i ? "ict1" : "ict0");
+		t->chan[i] = iio_channel_get(NULL, i ? "iio-test-consumer-in1" :
+						       "iio-test-consumer-in0");
 		KUNIT_ASSERT_NOT_ERR_OR_NULL(test, t->chan[i]);
 	}
 
